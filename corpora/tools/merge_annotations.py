@@ -1,0 +1,70 @@
+"""Merge the annotators' label files into the corpus (run once; kept for the record).
+
+Input: the annotators' JSON Lines (one folder each, as handed out) and the
+candidate files with the sampling stratum.  Output: corpora/annotations/*.jsonl
+in the codebook format plus ``annotator``, ``stratum``, ``speech`` and the fixed
+``split`` (test for one speech in five, by hash of the speech, so that no speech
+is in both train and test).
+
+The only edits to the labels are mechanical: a non-none row whose
+``assistance`` or ``violation`` was left empty gets ``unspecified`` (the
+codebook's word for "stated as support, kind not said").
+"""
+
+import hashlib
+import json
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1] / "annotations"
+SLOTS = ("assister", "assisted", "assistance", "violation")
+
+
+def split_of(speech: str) -> str:
+    return "test" if int(hashlib.sha1(speech.encode()).hexdigest(), 16) % 5 == 0 else "train"
+
+
+def load(path):
+    return [json.loads(line) for line in open(path, encoding="utf-8") if line.strip()]
+
+
+def tidy(row, annotator, stratum):
+    speech = row["source"].rsplit(" sent ", 1)[0]
+    out = {k: row[k] for k in ("id", "text", "context", "speaker", "source")}
+    out["stance"] = row["stance"]
+    for slot in SLOTS:
+        out[slot] = (row.get(slot) or "").strip() if row["stance"] != "none" else ""
+    if out["stance"] != "none":
+        out["assistance"] = out["assistance"] or "unspecified"
+        out["violation"] = out["violation"] or "unspecified"
+    out.update(annotator=annotator, stratum=stratum, speech=speech, split=split_of(speech))
+    return out
+
+
+def main(work: Path):
+    strata = {}
+    for name in ("candidates.jsonl", "candidates_round2.jsonl", "candidates_round3.jsonl"):
+        for row in load(ROOT / name):
+            strata[row["id"]] = row["stratum"]
+    plan = [
+        ("d2r_round1.jsonl", [f"a{i}" for i in range(1, 7)]),
+        ("d2r_round2.jsonl", [f"r2a{i}" for i in range(1, 7)]),
+        ("d2r_round3.jsonl", [f"r3a{i}" for i in range(1, 7)]),
+        ("agreement/second_round1.jsonl", ["b"]),
+        ("agreement/second_round2.jsonl", ["r2b"]),
+    ]
+    for target, folders in plan:
+        rows = []
+        for folder in folders:
+            annotator = "B" if folder in ("b", "r2b") else "A" + folder.rsplit("a", 1)[-1]
+            rows += [tidy(r, annotator, strata[r["id"]]) for r in load(work / folder / "labels.jsonl")]
+        rows.sort(key=lambda r: r["id"])
+        (ROOT / target).parent.mkdir(parents=True, exist_ok=True)
+        with open(ROOT / target, "w", encoding="utf-8") as fh:
+            for row in rows:
+                fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+        print(target, len(rows))
+
+
+if __name__ == "__main__":
+    main(Path(sys.argv[1] if len(sys.argv) > 1 else "/tmp/annot"))

@@ -1,0 +1,194 @@
+"""Draw the annotation candidates from ../shared/data (run once; kept for the record).
+
+Strata (a sentence falls in the first that matches):
+  rare    wording typical of denials and admissions (baseless allegations,
+          at the request of the legitimate Government, we have never armed ...)
+  cue     an assistance word (arm, supply, finance, harbour, complicit, refrain,
+          embargo, backers ...) together with a grave-violation word
+  random  any other sentence
+Cue words only choose which sentences a human reads; they never decide a label.
+"""
+
+import hashlib
+import json
+import random
+import re
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+from pipeline.countries import to_iso3  # noqa: E402
+
+DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
+RARE = re.compile(
+    r"baseless|unfounded|groundless|fabricat|false (?:allegation|accusation|claim)|"
+    r"(?:allegation|accusation)s? (?:that|of|against)|at the (?:request|invitation) of the (?:legitimate|legal|Syrian|Iraqi|Yemeni)|"
+    r"legitimate Government|never (?:supplied|armed|supported|provided|financed)|"
+    r"we (?:have )?(?:provided|supplied|delivered|sent) (?:military|arms|weapons|troops|air support)|"
+    r"military (?:assistance|support|aid|cooperation) (?:to|for)|does not (?:arm|support|finance)",
+    re.I,
+)
+ASSIST = re.compile(
+    r"\b(?:arm(?:s|ed|ing)?|weapons?|supply|suppl(?:ies|ied|ying)|financ\w*|fund(?:s|ing|ed)?|"
+    r"harbou?r\w*|safe havens?|complicit\w*|complicity|refrain\w*|embargo\w*|sponsor\w*|backers?|"
+    r"transfers? of arms|arms transfers?|support(?:s|ed|ing)?|assist(?:s|ed|ing|ance)?|aid(?:s|ed|ing)?|"
+    r"shield\w*|veto\w*|mercenar\w+|training|trained|equip\w*|provid\w+)\b",
+    re.I,
+)
+GRAVE = re.compile(
+    r"terror\w*|genocid\w*|aggression|war crimes?|crimes against humanity|atrocit\w+|militia\w*|"
+    r"rebel\w*|armed groups?|regime|occupation|occupying|invasion|insurgen\w+|extremis\w+|"
+    r"chemical weapons|apartheid|ethnic cleansing|massacre\w*|junta|separatis\w+|ISIL|Da.?esh|"
+    r"Houthi\w*|Hizbullah|Hezbollah|Al-Qaida|Al-Shabaab|Boko Haram|M23|UNITA|Khmer Rouge|Taliban",
+    re.I,
+)
+SPLIT = re.compile(r"(?:(?<=[.!?])|(?<=[.!?][\"'\u201d)]))\s+(?=[\"'\u201c(]?[A-Z])")
+ABBREV = re.compile(r"\b(?:Mr|Mrs|Ms|Dr|No|Nos|St|para|paras|art|arts|Art|vol|p|pp|Messrs)\.$")
+
+
+def sentences(text):
+    out = []
+    # Some speeches are hard-wrapped: a line break not after a sentence end is a space.
+    text = re.sub(r"(?<![.!?:\"\u201d])[ \t]*\n(?!\s*\n)", " ", text)
+    for para in re.split(r"\n", text):
+        buf = ""
+        for piece in SPLIT.split(para.strip()):
+            buf = f"{buf} {piece}".strip() if buf else piece
+            if ABBREV.search(buf):
+                continue
+            out.append(buf)
+            buf = ""
+        if buf:
+            out.append(buf)
+    return [s for s in out if 25 <= len(s) <= 700]
+
+
+def speeches():
+    for session in range(45, 77):  # 1990-2021
+        for path in sorted(DATA.glob(f"ungdc/Session {session} - *"))[0].glob("*.txt"):
+            if not re.fullmatch(r"[A-Z]{2,3}_\d{1,2}_\d{4}", path.stem):
+                continue  # stray files such as .DS_Store-to-UTF-8.txt
+            iso, _, year = path.stem.split("_")
+            yield f"UNGDC {path.stem}", iso, year, path.read_text(encoding="utf-8", errors="replace")
+    for path in sorted((DATA / "unsc-2020" / "speeches").glob("*.txt")):
+        text = path.read_text(encoding="utf-8", errors="replace")
+        first, _, rest = text.partition(":")
+        m = re.search(r"\(([^)]+)\)", first)
+        speaker = to_iso3(m.group(1)) if m else ""
+        if not m or "President" in first[:20] and not speaker:
+            continue  # chairing turns are procedural; the President's national turns carry a delegation
+        yield f"UNSC {path.stem}", speaker or m.group(1), "2020", rest
+
+
+def main():
+    rng = random.Random(20261202)
+    pools = {"rare": [], "cue": [], "random": []}
+    for source, speaker, year, text in speeches():
+        sents = sentences(text)
+        for i, sent in enumerate(sents):
+            stratum = "rare" if RARE.search(sent) else "cue" if ASSIST.search(sent) and GRAVE.search(sent) else "random"
+            pools[stratum].append(
+                {"source": f"{source} sent {i}", "speech": source, "speaker": speaker, "year": year,
+                 "text": sent, "context": sents[i - 1] if i else "", "stratum": stratum}
+            )
+    print({k: len(v) for k, v in pools.items()})
+    quota = {"rare": 500, "cue": 1150, "random": 550}
+    chosen = []
+    for name, n in quota.items():
+        chosen += rng.sample(pools[name], n)
+    rng.shuffle(chosen)
+    for row in chosen:
+        row["id"] = hashlib.sha1(row["source"].encode()).hexdigest()[:12]
+    out = Path(__file__).resolve().parents[1] / "annotations" / "candidates.jsonl"
+    with open(out, "w", encoding="utf-8") as fh:
+        for row in chosen:
+            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+    print(len(chosen), "->", out)
+
+
+
+
+# Round 2: the first round's cue stratum yielded few complicity sentences
+# (about 1 in 10), so a second draw takes sentences where an assistance verb
+# governs a grave-violation object, or a refrain/complicity/embargo phrase.
+STRONG = re.compile(
+    r"\b(?:arm(?:s|ed|ing)?|financ\w+|fund(?:s|ed|ing)?|support(?:s|ed|ing)?|sponsor(?:s|ed|ing)?|"
+    r"harbou?r(?:s|ed|ing)?|shelter(?:s|ed|ing)?|assist(?:s|ed|ing)?|suppl(?:y|ies|ied|ying)|"
+    r"backs|backed|backing|equip(?:s|ped|ping)?|train(?:s|ed|ing)?|provid(?:e|es|ed|ing))\b"
+    r"(?:\W+\w+){0,5}?\W+(?:terroris\w+|rebels?|militias?|armed groups?|insurgen\w+|separatis\w+|"
+    r"mercenar\w+|ISIL|Da.?esh|Al-Qaida|Houthis?|Hizbullah|UNITA|Contras|regime|aggressor|occupation|junta|"
+    r"extremis\w+|Taliban|Al-Nusra|Boko Haram|Al-Shabaab|M23|Interahamwe|Khmer Rouge)|"
+    r"\bcomplicit\w*|\bcomplicity\b|\brefrain(?:ing)? from (?:any |all )?(?:support|assist|arm|suppl|financ|provid|harbou?r|interfer)|"
+    r"\barms embargo\b|\bstate-sponsored terror|\bsponsors? of terror|\bsafe havens? (?:for|to) terror|"
+    r"\b(?:weapons|arms) (?:to|for|into) |\bflow of (?:arms|weapons|foreign terrorist)|\bforeign (?:backers|sponsors|support)",
+    re.I,
+)
+
+
+def round_two(n=1200, seed=20261203):
+    rng = random.Random(seed)
+    out_dir = Path(__file__).resolve().parents[1] / "annotations"
+    seen = {json.loads(l)["id"] for l in open(out_dir / "candidates.jsonl", encoding="utf-8")}
+    pool = []
+    for source, speaker, year, text in speeches():
+        sents = sentences(text)
+        for i, sent in enumerate(sents):
+            if STRONG.search(sent):
+                row = {"source": f"{source} sent {i}", "speech": source, "speaker": speaker, "year": year,
+                       "text": sent, "context": sents[i - 1] if i else "", "stratum": "strong"}
+                row["id"] = hashlib.sha1(row["source"].encode()).hexdigest()[:12]
+                if row["id"] not in seen:
+                    pool.append(row)
+    print("strong pool", len(pool))
+    # UNSC 2020 debates are fewer but denser in replies; give them a third of the draw.
+    unsc = [r for r in pool if r["source"].startswith("UNSC")]
+    gd = [r for r in pool if not r["source"].startswith("UNSC")]
+    chosen = rng.sample(unsc, min(len(unsc), n // 3))
+    chosen += rng.sample(gd, n - len(chosen))
+    rng.shuffle(chosen)
+    with open(out_dir / "candidates_round2.jsonl", "w", encoding="utf-8") as fh:
+        for row in chosen:
+            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+    print(len(chosen), "round 2 candidates")
+
+
+# Round 3: denials and admissions were still rare (about 50 of 3,400), so a
+# third draw looks for the wording of replies to accusations and of a State's
+# own military role.
+DENY_ADMIT = re.compile(
+    r"\b(?:accus\w+|alleg\w+|claims?|charges?)\b[^.]{0,80}\b(?:support\w*|arm\w*|financ\w*|harbou?r\w*|sponsor\w*|shelter\w*|train\w*|back\w*)\b|"
+    r"\b(?:never|not|no longer)\s+(?:\w+\s+)?(?:supported|armed|financed|funded|harboured|harbored|sponsored|supplied|trained|a sponsor|a supporter|support|arm|finance|harbour|sponsor)\b|"
+    r"\b(?:categorically|firmly|strongly)\s+(?:reject|deny|denies|rejects)\b|"
+    r"\bat the (?:request|invitation) of\b|\bour (?:troops|forces|armed forces|air force|military|soldiers|contingent)\b|"
+    r"\bwe (?:have )?(?:sent|deployed|dispatched|provided|supplied|delivered|trained|equipped)\b[^.]{0,60}\b(?:troops|forces|military|arms|weapons|equipment|air support|advisers|advisors)\b|"
+    r"\b(?:coalition|alliance)\b[^.]{0,60}\b(?:we|our country|my country)\b|\blegitimate (?:Government|authorities)\b",
+    re.I,
+)
+
+
+def round_three(n=900, seed=20261204):
+    rng = random.Random(seed)
+    out_dir = Path(__file__).resolve().parents[1] / "annotations"
+    seen = set()
+    for name in ("d2r_round1.jsonl", "d2r_round2.jsonl"):
+        seen |= {json.loads(l)["id"] for l in open(out_dir / name, encoding="utf-8")}
+    pool = []
+    for source, speaker, year, text in speeches():
+        sents = sentences(text)
+        for i, sent in enumerate(sents):
+            if DENY_ADMIT.search(sent):
+                row = {"source": f"{source} sent {i}", "speech": source, "speaker": speaker, "year": year,
+                       "text": sent, "context": sents[i - 1] if i else "", "stratum": "deny_admit"}
+                row["id"] = hashlib.sha1(row["source"].encode()).hexdigest()[:12]
+                if row["id"] not in seen:
+                    pool.append(row)
+    print("deny/admit pool", len(pool))
+    chosen = rng.sample(pool, min(n, len(pool)))
+    with open(out_dir / "candidates_round3.jsonl", "w", encoding="utf-8") as fh:
+        for row in chosen:
+            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+    print(len(chosen), "round 3 candidates")
+
+
+if __name__ == "__main__":
+    {"round2": round_two, "round3": round_three}.get((sys.argv[1:] or ["main"])[0], main)()

@@ -1,0 +1,3 @@
+"""Stage 3: every sentence gets a stance, a confidence and the codebook's slots."""
+
+LABELS = ("affirm", "accuse", "deny", "admit", "none")

@@ -1,0 +1,91 @@
+"""The annotated corpus: reading, writing and splitting codebook JSON Lines."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pipeline.classify import LABELS
+
+SLOTS = ("assister", "assisted", "assistance", "violation")
+ASSISTANCE = ("military", "financial", "logistical", "diplomatic", "intelligence", "unspecified")
+VIOLATIONS = (
+    "aggression", "genocide", "crimes_against_humanity", "war_crimes", "chemical_weapons",
+    "terrorism", "human_rights", "unspecified",
+)
+ANNOTATIONS = Path(__file__).resolve().parents[2] / "corpora" / "annotations"
+
+
+@dataclass
+class Example:
+    """One annotated (or to-be-classified) sentence in the codebook's format."""
+
+    id: str
+    text: str
+    context: str = ""
+    speaker: str = ""
+    source: str = ""
+    stance: str = ""
+    slots: dict = field(default_factory=dict)
+    speech: str = ""
+    split: str = ""
+
+    @classmethod
+    def from_json(cls, row: dict) -> "Example":
+        stance = row.get("stance", "")
+        if stance and stance not in LABELS:
+            raise ValueError(f"unknown stance {stance!r} in {row.get('id')}")
+        return cls(
+            id=str(row.get("id", "")),
+            text=row["text"],
+            context=row.get("context") or "",
+            speaker=row.get("speaker") or "",
+            source=row.get("source") or "",
+            stance=stance,
+            slots={k: row.get(k) or "" for k in SLOTS},
+            speech=row.get("speech") or (row.get("source") or "").rsplit(" sent ", 1)[0],
+            split=row.get("split") or "",
+        )
+
+
+def read_jsonl(path: str | Path) -> list[dict]:
+    """JSON Lines with a clear error naming the bad line."""
+    rows = []
+    with open(path, encoding="utf-8") as fh:
+        for n, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
+                rows.append(json.loads(line))
+            except json.JSONDecodeError as exc:
+                raise ValueError(f"{path}:{n}: not valid JSON ({exc.msg})") from None
+    return rows
+
+
+def load_examples(path: str | Path) -> list[Example]:
+    return [Example.from_json(r) for r in read_jsonl(path)]
+
+
+def load_corpus(root: str | Path = ANNOTATIONS) -> list[Example]:
+    """Every first-annotator file under ``root`` (the agreement study's second labels excluded)."""
+    root = Path(root)
+    examples: dict[str, Example] = {}
+    for path in sorted(root.glob("*.jsonl")):
+        for ex in load_examples(path):
+            if ex.stance:
+                examples[ex.id] = ex  # a later file (e.g. from d2r annotate) overrides an earlier label
+    return [examples[k] for k in sorted(examples)]
+
+
+def split_of(speech: str) -> str:
+    """The fixed split: one speech in five (by hash) is test; a speech is never in both."""
+    import hashlib
+
+    return "test" if int(hashlib.sha1(speech.encode()).hexdigest(), 16) % 5 == 0 else "train"
+
+
+def append_jsonl(path: str | Path, rows: list[dict]) -> None:
+    with open(path, "a", encoding="utf-8") as fh:
+        for row in rows:
+            fh.write(json.dumps(row, ensure_ascii=False) + "\n")

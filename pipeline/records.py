@@ -1,0 +1,182 @@
+"""The plain records that flow between the stages.
+
+ingest makes a :class:`Document`; segment makes :class:`Speech`, :class:`Vote`,
+:class:`Clause` and :class:`Sentence`; classify turns sentences into
+:class:`Evidence`; any stage may record an :class:`Error` for one input file.
+Field names are the column names of the output tables in SPEC.md.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields
+
+
+@dataclass
+class Document:
+    doc_id: str
+    path: str
+    sha256: str
+    symbol: str = ""
+    body: str = ""
+    doc_type: str = "other"
+    date: str = ""
+    title: str = ""
+    pages: int = 0
+    language: str = ""
+    engine: str = ""
+    status: str = "ok"
+    error: str = ""
+    # Not written to documents.csv: the text itself and what file names tell.
+    page_texts: list[str] = field(default_factory=list, repr=False)
+    speaker_iso3: str = ""  # General Debate files name their State
+
+    TABLE_COLUMNS = (
+        "doc_id path sha256 symbol body doc_type date title pages language engine status error"
+    ).split()
+
+    def row(self) -> dict:
+        return {k: getattr(self, k) for k in self.TABLE_COLUMNS}
+
+
+@dataclass
+class Speech:
+    doc_id: str
+    symbol: str
+    seq: int
+    speaker: str
+    delegation: str
+    iso3: str
+    role: str
+    spoke_in: str
+    page_start: int
+    page_end: int
+    n_words: int
+    text: str
+    start: int = 0  # character offsets of the text in the document's text (not columns)
+    end: int = 0
+
+    TABLE_COLUMNS = (
+        "doc_id symbol seq speaker delegation iso3 role spoke_in page_start page_end n_words text"
+    ).split()
+
+    def row(self) -> dict:
+        return {k: getattr(self, k) for k in self.TABLE_COLUMNS}
+
+
+@dataclass
+class Vote:
+    doc_id: str
+    symbol: str
+    vote_seq: int
+    subject: str
+    outcome: str
+    resolution: str
+    state: str
+    iso3: str
+    vote: str
+    page: int = 0
+
+    TABLE_COLUMNS = "doc_id symbol vote_seq subject outcome resolution state iso3 vote".split()
+
+    def row(self) -> dict:
+        return {k: getattr(self, k) for k in self.TABLE_COLUMNS}
+
+
+@dataclass
+class Clause:
+    doc_id: str
+    symbol: str
+    para: str
+    kind: str  # "preambular" or "operative"
+    verb: str
+    text: str
+    refrain: bool = False
+    addressee: str = ""
+    mode: str = ""
+    assistance: str = ""
+    target: str = ""
+    page: int = 1
+    legal_basis: str = ""
+    situation: str = ""
+
+    TABLE_COLUMNS = (
+        "doc_id symbol para kind verb text refrain addressee mode assistance target "
+        "legal_basis situation"
+    ).split()
+
+    def row(self) -> dict:
+        return {k: getattr(self, k) for k in self.TABLE_COLUMNS}
+
+
+@dataclass
+class Sentence:
+    sentence_id: str
+    doc_id: str
+    seq: int  # speech number; 0 where the document has no speeches
+    page: int
+    start: int  # character offsets in the document's text
+    end: int
+    text: str
+    context: str = ""
+    speaker: str = ""  # delegation as printed
+    speaker_iso3: str = ""
+
+    TABLE_COLUMNS = "sentence_id doc_id seq page start end speaker speaker_iso3 text context".split()
+
+    def row(self) -> dict:
+        return {k: getattr(self, k) for k in self.TABLE_COLUMNS}
+
+
+@dataclass
+class Evidence:
+    evidence_id: str
+    doc_id: str
+    symbol: str
+    date: str
+    year: str
+    speaker: str
+    speaker_iso3: str
+    stance: str
+    confidence: float
+    assister: str
+    assisted: str
+    assistance: str
+    violation: str
+    legal_basis: str
+    page: int
+    sentence: str
+    context: str
+    model: str
+    situation: str = ""
+
+    TABLE_COLUMNS = (
+        "evidence_id doc_id symbol date year speaker speaker_iso3 stance confidence assister "
+        "assisted assistance violation legal_basis situation page sentence context model"
+    ).split()
+
+    def row(self) -> dict:
+        return {k: getattr(self, k) for k in self.TABLE_COLUMNS}
+
+
+@dataclass
+class Error:
+    path: str
+    stage: str
+    reason: str
+
+    TABLE_COLUMNS = ("path", "stage", "reason")
+
+    def row(self) -> dict:
+        return asdict(self)
+
+
+def columns(record_type) -> list[str]:
+    """Output columns of a record type, in table order."""
+    return list(record_type.TABLE_COLUMNS)
+
+
+__all__ = ["Document", "Speech", "Vote", "Clause", "Sentence", "Evidence", "Error", "columns", "fields"]
+
+
+class InputError(Exception):
+    """One input file cannot be processed; the message is the one-line reason for errors.csv."""

@@ -1,0 +1,184 @@
+"""Resolutions into preambular and operative paragraphs, and refrain clauses.
+
+Operative paragraphs are numbered (``2. Decides that all States shall cease
+...``); preambular paragraphs come before the first of them, each opening with
+a participle or adjective (``Recalling``, ``Gravely concerned``).  An operative
+paragraph is a *refrain clause* when it addresses States, withholds support
+(arms, finance, transit, recognition ...) and does so by a refraining verb
+(refrain, cease, prevent, embargo, not recognise).  The words that decide each
+field are in ``pipeline/data/refrain_rules.csv``.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from functools import lru_cache
+from pathlib import Path
+
+from pipeline.countries import find_mentions
+from pipeline.records import Clause, Document
+from pipeline.segment.text import PagedText
+
+# OCR'd resolutions print "S." for "5." and "l." for "1."; such numbers are read back.
+_OPERATIVE = re.compile(r"^\s*([\dSlIO]{1,3})\.\s+(?=[A-Z(])", re.M)
+_OCR_DIGITS = str.maketrans("SlIO", "5110")
+_CLOSING = re.compile(r"\n\s*(?:Adopted (?:unanimously |without a vote )?at|Adopted by \d+ votes|At the \d+\w* meeting)[\s\S]*$")
+_ADVERBS = (
+    r"Also|Further|Furthermore|Again|Once again|Strongly|Firmly|Urgently|Solemnly|Hereby|Formally|"
+    r"Emphatically|Expressly|Reaffirms|Resolutely|Vigorously|Earnestly|Equally|Likewise|Finally|Accordingly"
+)
+_VERB = re.compile(
+    rf"^(?:(?:{_ADVERBS})\s+)*[A-Z][a-z]+s\b(?:\s+(?:upon|on|that|also|further))?|^(?:(?:{_ADVERBS})\s+)*[a-z]+s\b(?:\s+upon)?"
+)
+_PREAMBLE_START = re.compile(
+    r"^(?:[A-Z][a-z]+(?:ing|ed)\b|Deeply|Gravely|Mindful|Aware|Conscious|Convinced|Determined|Bearing|"
+    r"Alarmed|Concerned|Noting|Having|Acting|Taking|Recalling|Reaffirming|Recognizing|Welcoming|"
+    r"Emphasizing|Stressing|Underlining|Expressing|Further|Also|Strongly|Considering|Affirming)",
+)
+_RULES = Path(__file__).resolve().parents[1] / "data" / "refrain_rules.csv"
+
+
+@lru_cache(maxsize=1)
+def _rules() -> dict[str, list[tuple[str, re.Pattern[str]]]]:
+    rules: dict[str, list[tuple[str, re.Pattern[str]]]] = {}
+    with open(_RULES, encoding="utf-8", newline="") as fh:
+        for row in csv.DictReader(fh):
+            rules.setdefault(row["field"], []).append((row["value"], re.compile(row["pattern"], re.I)))
+    return rules
+
+
+def split_clauses(doc: Document) -> list[Clause]:
+    """Preambular and operative paragraphs of a resolution, in order."""
+    paged = PagedText.from_pages(doc.page_texts)
+    text = paged.text
+    numbered = [m for m in _OPERATIVE.finditer(text) if _VERB.match(text[m.end() : m.end() + 60])]
+    numbered = _in_sequence(numbered)
+    clauses: list[Clause] = []
+    body_start = _preamble_start(text)
+    first_op = numbered[0].start() if numbered else len(text)
+    for n, (start, para) in enumerate(_preambular(text[body_start:first_op]), start=1):
+        clauses.append(_clause(doc, f"p{n}", "preambular", para, paged.page_at(body_start + start)))
+    for i, m in enumerate(numbered):
+        end = numbered[i + 1].start() if i + 1 < len(numbered) else len(text)
+        para = _tidy(_CLOSING.sub("", text[m.end() : end]))
+        clauses.append(_clause(doc, str(_number(m)), "operative", para, paged.page_at(m.start())))
+    return clauses
+
+
+def _number(match: re.Match) -> int:
+    digits = match.group(1).translate(_OCR_DIGITS)
+    return int(digits) if digits.isdigit() else -1
+
+
+def _in_sequence(matches: list[re.Match]) -> list[re.Match]:
+    """Keep numbered paragraphs 1, 2, 3 ... in order; drop stray numbers (footnotes, years).
+
+    One missing number is tolerated (an OCR'd number we could not read), so a
+    single unreadable paragraph number does not swallow the rest.
+    """
+    kept, expected = [], 1
+    for m in matches:
+        number = _number(m)
+        if number in (expected, expected + 1) and (number == expected or expected > 1):
+            kept.append(m)
+            expected = number + 1
+    return kept
+
+
+def _preamble_start(text: str) -> int:
+    m = re.search(r"The (?:Security Council|General Assembly),?\s*\n", text)
+    return m.end() if m else 0
+
+
+def _preambular(text: str) -> list[tuple[int, str]]:
+    paragraphs, start = [], None
+    lines = text.split("\n")
+    offset = 0
+    buffer: list[str] = []
+    previous_ended = True
+    for line in lines:
+        stripped = line.strip()
+        opens = bool(stripped) and previous_ended and _PREAMBLE_START.match(stripped)
+        if opens and buffer:
+            paragraphs.append((start, _tidy("\n".join(buffer))))
+            buffer = []
+        if stripped:
+            if not buffer:
+                start = offset
+            buffer.append(stripped)
+            previous_ended = stripped.endswith((",", ";", ":"))
+        else:
+            previous_ended = True
+        offset += len(line) + 1
+    if buffer:
+        paragraphs.append((start, _tidy("\n".join(buffer))))
+    return [(s, p) for s, p in paragraphs if _PREAMBLE_START.match(p)]
+
+
+def _tidy(text: str) -> str:
+    text = re.sub(r"(\w)-\n(\w)", r"\1\2", text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def _clause(doc: Document, para: str, kind: str, text: str, page: int) -> Clause:
+    verb_match = _VERB.match(text)
+    verb = verb_match.group(0).strip() if verb_match else ""
+    if kind == "preambular":
+        verb = re.match(r"^(?:[A-Z][a-z]+\s+)?[A-Za-z]+", text).group(0) if text else ""
+    verb = re.sub(r"\s+that$", "", verb)
+    clause = Clause(doc_id=doc.doc_id, symbol=doc.symbol, para=para, kind=kind, verb=verb, text=text, page=page)
+    if kind == "operative":
+        _mark_refrain(clause)
+    return clause
+
+
+def _first(field: str, text: str) -> str:
+    for value, pattern in _rules()[field]:
+        if pattern.search(text):
+            return value
+    return ""
+
+
+def _mark_refrain(clause: Clause) -> None:
+    text = clause.text
+    addressee = _first("addressee", text)
+    mode = _first("mode", text)
+    support = _first("support", text) == "" and any(p.search(text) for _, p in _rules()["support"])
+    if not (addressee and mode and support):
+        return
+    clause.refrain = True
+    clause.addressee = _named_addressee(text) or addressee
+    clause.mode = mode
+    clause.assistance = _first("assistance", text) or "unspecified"
+    clause.target = _target(text)
+
+
+def _named_addressee(text: str) -> str:
+    """Named States a clause calls upon ("Calls upon Rwanda and Uganda to ...")."""
+    m = re.match(r"^[^,]*?(?:calls upon|urges|demands that|requests)\s+(?:the Governments? of\s+)?(.{0,120}?)\s+to\b", text, re.I)
+    if not m or re.search(r"\bStates\b", m.group(1)):
+        return ""
+    codes = [x.code for x in find_mentions(m.group(1)) if x.kind == "state"]
+    return ", ".join(dict.fromkeys(codes))
+
+
+_TARGET_CUE = re.compile(
+    r"\b(?:to|against|for|into|in|of|on|with|by)\s+(?:the\s+)?(?=[A-Z])|\bbound for\b|\bdestined for\b"
+)
+
+
+def _target(text: str) -> str:
+    """Who must not be supported: the first State or actor after a support word."""
+    support = [p for _, p in _rules()["support"]][0]
+    first_support = support.search(text)
+    mentions = find_mentions(text)
+    if first_support:
+        after = [m for m in mentions if m.start >= first_support.start()]
+        for m in after:
+            lead = text[max(0, m.start - 25) : m.start]
+            if _TARGET_CUE.search(lead + " ") or m.kind == "actor":
+                return m.code
+        if after:
+            return after[0].code
+    return mentions[0].code if mentions else ""

@@ -1,0 +1,24 @@
+"""A document's pages as one text with a page for every character offset."""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from dataclasses import dataclass
+
+
+@dataclass
+class PagedText:
+    text: str
+    page_starts: list[int]  # offset where each page begins
+
+    @classmethod
+    def from_pages(cls, pages: list[str]) -> "PagedText":
+        starts, offset = [], 0
+        for page in pages:
+            starts.append(offset)
+            offset += len(page) + 1  # the joining newline
+        return cls("\n".join(pages), starts)
+
+    def page_at(self, offset: int) -> int:
+        """1-based page number of a character offset."""
+        return max(1, bisect_right(self.page_starts, offset))

@@ -1,0 +1,111 @@
+"""Recorded votes: every ``In favour: ... Against: ... Abstaining: ...`` block.
+
+Each block becomes one :class:`~pipeline.records.Vote` per State.  The subject
+is read from the President's words just before the block ("put to the vote the
+draft resolution contained in document S/2020/24", "the oral amendment proposed
+by the Russian Federation"), the outcome and resolution number from the words
+just after it.  A Security Council draft with nine or more votes in favour and
+a permanent member against is ``vetoed``.
+"""
+
+from __future__ import annotations
+
+import re
+
+from pipeline.countries import to_iso3
+from pipeline.records import Document, Vote
+from pipeline.segment.text import PagedText
+
+PERMANENT_MEMBERS = {"CHN", "FRA", "GBR", "RUS", "USA", "SUN"}
+
+_BLOCK = re.compile(
+    r"^In favour:\s*(?P<yes>.*?)\n\s*Against:\s*(?P<no>.*?)\n\s*Abstaining:\s*(?P<abstain>.*?)"
+    r"(?=\n\s*(?:The (?:Acting )?President|[A-Z][a-z]+\.? [A-Z][^\n]*\(|$)|\n\s*\n|\Z)",
+    re.S | re.M,
+)
+_BLOCK_NO_ABSTAIN = re.compile(
+    r"^In favour:\s*(?P<yes>.*?)\n\s*Against:\s*(?P<no>.*?)(?=\n\s*The (?:Acting )?President|\n\s*\n|\Z)",
+    re.S | re.M,
+)
+_DRAFT = re.compile(r"\b(?:document|draft resolution)\s+(S/\d{4}/\d+(?:/Rev\.\d+)?|A/(?:ES-\d+/)?\d+/L\.\d+(?:/Rev\.\d+)?)")
+_AMENDMENT = re.compile(r"(?:the )?((?:oral )?amendments? (?:proposed|contained|submitted)[^.\n]*?)(?:\.|\n|$)", re.I)
+_RESOLUTION = re.compile(r"adopted(?: unanimously)? as resolution (\d+ \(\d{4}\)|[\d/]+)")
+
+
+def _states(cell: str) -> list[str]:
+    cell = re.sub(r"\s+", " ", cell).strip().rstrip(".")
+    if not cell or cell.lower() in ("none", "none."):
+        return []
+    return [s.strip() for s in cell.split(",") if s.strip()]
+
+
+def find_votes(doc: Document) -> list[Vote]:
+    """All recorded votes of a document, one row per State and vote, in order."""
+    paged = PagedText.from_pages(doc.page_texts)
+    text = paged.text
+    votes: list[Vote] = []
+    blocks = list(_BLOCK.finditer(text))
+    if not blocks:
+        blocks = list(_BLOCK_NO_ABSTAIN.finditer(text))
+    for seq, block in enumerate(blocks, start=1):
+        before = text[max(0, block.start() - 700) : block.start()]
+        after = text[block.end() : block.end() + 700]
+        subject = _subject(before)
+        groups = block.groupdict()
+        cast = {
+            "yes": _states(groups.get("yes") or ""),
+            "no": _states(groups.get("no") or ""),
+            "abstain": _states(groups.get("abstain") or ""),
+        }
+        outcome, resolution = _outcome(after, cast, doc.body)
+        for choice in ("yes", "no", "abstain"):
+            for state in cast[choice]:
+                votes.append(
+                    Vote(
+                        doc_id=doc.doc_id,
+                        symbol=doc.symbol,
+                        vote_seq=seq,
+                        subject=subject,
+                        outcome=outcome,
+                        resolution=resolution,
+                        state=state,
+                        iso3=to_iso3(state),
+                        vote=choice,
+                        page=paged.page_at(block.start()),
+                    )
+                )
+    return votes
+
+
+def _subject(before: str) -> str:
+    before = re.sub(r"\s+", " ", before)
+    tail = before.rsplit("vote", 1)[-1] if "put to the vote" not in before else before.rsplit("put to the vote", 1)[-1]
+    draft = _DRAFT.search(tail) or _DRAFT.search(before[-400:])
+    amendment = _AMENDMENT.search(tail)
+    if amendment and (not draft or amendment.start() < draft.start()):
+        return re.sub(r"\s+", " ", amendment.group(1)).strip()
+    if draft:
+        return draft.group(1)
+    return ""
+
+
+def _outcome(after: str, cast: dict[str, list[str]], body: str) -> tuple[str, str]:
+    window = re.sub(r"\s+", " ", after)
+    resolution = _RESOLUTION.search(window)
+    n_yes = len(cast["yes"])
+    vetoed = (
+        body == "Security Council"
+        and n_yes >= 9
+        and any(to_iso3(s) in PERMANENT_MEMBERS for s in cast["no"])
+    )
+    if vetoed:
+        return "vetoed", ""
+    if resolution:
+        return "adopted", resolution.group(1)
+    if re.search(r"\b(?:not been adopted|not adopted|failed to obtain|was rejected|has been rejected)\b", window):
+        return "not adopted", ""
+    if re.search(r"\b(?:has been adopted|is adopted|was adopted)\b", window):
+        return "adopted", ""
+    if body == "Security Council":
+        return ("adopted" if n_yes >= 9 and not cast["no"] else "not adopted"), ""
+    return ("adopted" if n_yes > len(cast["no"]) else "not adopted"), ""
