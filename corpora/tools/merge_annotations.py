@@ -43,13 +43,14 @@ def tidy(row, annotator, stratum):
 
 def main(work: Path):
     strata = {}
-    for name in ("candidates.jsonl", "candidates_round2.jsonl", "candidates_round3.jsonl"):
+    for name in ("candidates.jsonl", "candidates_round2.jsonl", "candidates_round3.jsonl", "candidates_round4.jsonl"):
         for row in load(ROOT / name):
             strata[row["id"]] = row["stratum"]
     plan = [
         ("d2r_round1.jsonl", [f"a{i}" for i in range(1, 7)]),
         ("d2r_round2.jsonl", [f"r2a{i}" for i in range(1, 7)]),
         ("d2r_round3.jsonl", [f"r3a{i}" for i in range(1, 7)]),
+        ("d2r_round4.jsonl", [f"r4a{i}" for i in range(1, 7)]),
         ("agreement/second_round1.jsonl", ["b"]),
         ("agreement/second_round2.jsonl", ["r2b"]),
     ]

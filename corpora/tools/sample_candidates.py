@@ -190,5 +190,49 @@ def round_three(n=900, seed=20261204):
     print(len(chosen), "round 3 candidates")
 
 
+def round_four(n_likely=900, n_unsure=300, seed=20261205):
+    """Round 4, active learning: a word/character n-gram model trained on rounds 1-3
+    ranks the unlabelled sentences; we draw the most likely complicity sentences
+    and the ones it is least sure about.  The model chooses what is read, never a label."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline, make_union
+
+    rng = random.Random(seed)
+    out_dir = Path(__file__).resolve().parents[1] / "annotations"
+    labelled = [json.loads(l) for name in ("d2r_round1.jsonl", "d2r_round2.jsonl", "d2r_round3.jsonl")
+                for l in open(out_dir / name, encoding="utf-8")]
+    seen = {r["id"] for r in labelled}
+    model = make_pipeline(
+        make_union(TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True),
+                   TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), min_df=2, sublinear_tf=True)),
+        LogisticRegression(C=3, class_weight="balanced", max_iter=3000),
+    ).fit([r["text"] for r in labelled], [r["stance"] != "none" for r in labelled])
+    pool = []
+    for source, speaker, year, text in speeches():
+        sents = sentences(text)
+        for i, sent in enumerate(sents):
+            if ASSIST.search(sent):
+                row = {"source": f"{source} sent {i}", "speech": source, "speaker": speaker, "year": year,
+                       "text": sent, "context": sents[i - 1] if i else ""}
+                row["id"] = hashlib.sha1(row["source"].encode()).hexdigest()[:12]
+                if row["id"] not in seen:
+                    pool.append(row)
+    scores = model.predict_proba([r["text"] for r in pool])[:, 1]
+    order = sorted(range(len(pool)), key=lambda i: -scores[i])
+    likely = order[:n_likely]
+    rest = sorted(order[n_likely:], key=lambda i: abs(scores[i] - 0.5))[: n_unsure * 3]
+    unsure = rng.sample(rest, n_unsure)
+    chosen = []
+    for idx, stratum in [(likely, "likely"), (unsure, "unsure")]:
+        for i in idx:
+            chosen.append(dict(pool[i], stratum=stratum))
+    rng.shuffle(chosen)
+    print("pool", len(pool), "chosen", len(chosen))
+    with open(out_dir / "candidates_round4.jsonl", "w", encoding="utf-8") as fh:
+        for row in chosen:
+            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+
 if __name__ == "__main__":
-    {"round2": round_two, "round3": round_three}.get((sys.argv[1:] or ["main"])[0], main)()
+    {"round2": round_two, "round3": round_three, "round4": round_four}.get((sys.argv[1:] or ["main"])[0], main)()

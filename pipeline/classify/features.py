@@ -1,0 +1,30 @@
+"""What the models read: the sentence with States and actors put in the speaker's terms.
+
+Mentions of the speaker's own State become ``selfstate``, other States
+``otherstate`` and armed groups ``armedactor``, so that "Turkey arms ISIL" said
+by Syria and "Iran arms the Houthis" said by Saudi Arabia look alike to the
+model, and "Syria has never armed ..." said by Syria looks like a denial.
+"""
+
+from __future__ import annotations
+
+from pipeline.countries import find_mentions, to_iso3
+
+
+def model_text(text: str, speaker: str = "") -> str:
+    speaker_code = to_iso3(speaker) if speaker and len(speaker) != 3 else speaker
+    mentions = find_mentions(text)
+    if not mentions:
+        return text
+    out, last = [], 0
+    for m in mentions:
+        out.append(text[last : m.start])
+        if m.kind == "actor":
+            out.append(" armedactor ")
+        elif speaker_code and m.code == speaker_code:
+            out.append(" selfstate ")
+        else:
+            out.append(" otherstate ")
+        last = m.end
+    out.append(text[last:])
+    return "".join(out)

@@ -1,0 +1,167 @@
+"""The stance classifier: cue gate, then word and character n-grams with a linear model.
+
+``StanceClassifier`` follows scikit-learn's estimator conventions (``fit``,
+``predict``, ``predict_proba``, ``classes_``).  Sentences without any
+assistance cue (decision rule 1 of the codebook) never reach the model: they
+get ``none`` with probability 1 at the cost of one regular expression.  The
+others go through TF-IDF word 1-3-grams and character 2-5-grams into a
+class-balanced logistic regression whose probabilities are calibrated by
+cross-validation (sigmoid), so that ``confidence`` means what it says.
+
+Model files are skops archives holding only scikit-learn and NumPy types; they
+are loaded against an explicit list of trusted types, never through pickle.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import FeatureUnion
+
+from pipeline.classify import LABELS
+from pipeline.classify.cues import has_cue
+from pipeline.classify.features import model_text
+
+
+class ModelFileError(Exception):
+    """A model file that is missing, not a skops archive, or holds untrusted types."""
+
+
+def _as_pairs(X) -> list[tuple[str, str]]:
+    """Accept strings, (text, speaker) pairs, Examples or dicts."""
+    pairs = []
+    for x in X:
+        if isinstance(x, str):
+            pairs.append((x, ""))
+        elif isinstance(x, tuple):
+            pairs.append((x[0], x[1] if len(x) > 1 else ""))
+        elif isinstance(x, dict):
+            pairs.append((x["text"], x.get("speaker") or ""))
+        else:
+            pairs.append((x.text, getattr(x, "speaker", "") or ""))
+    return pairs
+
+
+class StanceClassifier(ClassifierMixin, BaseEstimator):
+    """Five-way stance (``affirm accuse deny admit none``) for single sentences."""
+
+    def __init__(self, C: float = 10.0, calibrate: bool = True, gate: bool = True, random_state: int = 0):
+        self.C = C
+        self.calibrate = calibrate
+        self.gate = gate
+        self.random_state = random_state
+
+    # -- training ---------------------------------------------------------
+    def fit(self, X, y):
+        pairs, y = _as_pairs(X), np.asarray(y)
+        self.classes_ = np.array(LABELS)
+        keep = np.array([self._passes(t) for t, _ in pairs])
+        texts = [model_text(t, s) for (t, s), k in zip(pairs, keep) if k]
+        self.vectorizer_ = FeatureUnion(
+            [
+                ("words", TfidfVectorizer(ngram_range=(1, 3), min_df=2, sublinear_tf=True)),
+                ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), min_df=2, sublinear_tf=True)),
+            ]
+        )
+        features = self.vectorizer_.fit_transform(texts)
+        linear = LogisticRegression(C=self.C, class_weight="balanced", max_iter=5000, random_state=self.random_state)
+        if self.calibrate:
+            n_min = min(np.bincount(np.unique(y[keep], return_inverse=True)[1]))
+            linear = CalibratedClassifierCV(linear, method="sigmoid", cv=max(2, min(3, n_min)), ensemble=False)
+        self.model_ = linear.fit(features, y[keep])
+        return self
+
+    def _passes(self, text: str) -> bool:
+        return has_cue(text) if self.gate else True
+
+    # -- prediction -------------------------------------------------------
+    def predict_proba(self, X) -> np.ndarray:
+        pairs = _as_pairs(X)
+        out = np.zeros((len(pairs), len(self.classes_)))
+        out[:, list(self.classes_).index("none")] = 1.0
+        idx = [i for i, (t, _) in enumerate(pairs) if self._passes(t)]
+        if idx:
+            feats = self.vectorizer_.transform([model_text(*pairs[i]) for i in idx])
+            proba = self.model_.predict_proba(feats)
+            columns = [list(self.classes_).index(c) for c in self.model_.classes_]
+            block = np.zeros((len(idx), len(self.classes_)))
+            block[:, columns] = proba
+            out[idx] = block
+        return out
+
+    def predict(self, X) -> np.ndarray:
+        return self.classes_[self.predict_proba(X).argmax(axis=1)]
+
+    # -- files ------------------------------------------------------------
+    def save(self, path: str | Path, meta: dict | None = None) -> None:
+        import skops.io as sio
+
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        state = {
+            "vectorizer": self.vectorizer_,
+            "model": self.model_,
+            "params": json.dumps(self.get_params()),
+            "meta": json.dumps(meta or {}),
+        }
+        tmp = path.with_suffix(path.suffix + ".tmp")
+        sio.dump(state, tmp)
+        tmp.replace(path)
+
+    @classmethod
+    def load(cls, path: str | Path) -> "StanceClassifier":
+        state = load_skops(path)
+        model = cls(**json.loads(state["params"]))
+        model.classes_ = np.array(LABELS)
+        model.vectorizer_, model.model_ = state["vectorizer"], state["model"]
+        model.meta_ = json.loads(state.get("meta") or "{}")
+        return model
+
+
+# Every type a d2r model file may hold.  Anything else in a file is refused.
+TRUSTED_TYPES = [
+    "builtins.dict", "builtins.list", "builtins.str", "builtins.tuple",
+    "collections.defaultdict", "numpy.dtype", "numpy.ndarray", "numpy.float64", "numpy.int64",
+    "scipy.sparse._csr.csr_matrix",
+    "sklearn.calibration.CalibratedClassifierCV",
+    "sklearn.calibration._CalibratedClassifier",
+    "sklearn.calibration._SigmoidCalibration",
+    "sklearn.feature_extraction.text.TfidfTransformer",
+    "sklearn.feature_extraction.text.TfidfVectorizer",
+    "sklearn.linear_model._logistic.LogisticRegression",
+    "sklearn.pipeline.FeatureUnion",
+    "sklearn.model_selection._split.StratifiedKFold",
+    "sklearn.utils._bunch.Bunch",
+    "builtins.float", "builtins.int", "builtins.bool",
+]
+
+
+def load_skops(path: str | Path):
+    """Load a skops archive, refusing pickle files and any type not in TRUSTED_TYPES."""
+    import zipfile
+
+    import skops.io as sio
+
+    path = Path(path)
+    if not path.exists():
+        raise ModelFileError(f"model file not found: {path} (run 'd2r train' to build it)")
+    with open(path, "rb") as fh:
+        head = fh.read(4)
+    if head[:1] == b"\x80" or path.suffix in (".pkl", ".pickle", ".joblib"):
+        raise ModelFileError(f"{path} is a pickle file; d2r only loads skops model files (pickle can run code)")
+    if not zipfile.is_zipfile(path):
+        raise ModelFileError(f"{path} is not a skops model file")
+    try:
+        untrusted = sio.get_untrusted_types(file=path)
+    except Exception as exc:  # a damaged archive
+        raise ModelFileError(f"{path} is not a readable skops model file ({type(exc).__name__})") from None
+    unexpected = sorted(set(untrusted) - set(TRUSTED_TYPES))
+    if unexpected:
+        raise ModelFileError(f"{path} holds types d2r does not trust: {', '.join(unexpected)}")
+    return sio.load(path, trusted=untrusted)

@@ -1,0 +1,62 @@
+"""Classify sentences: stance, confidence, the five scores and the slots."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from pipeline.classify import LABELS
+from pipeline.classify.model import ModelFileError, StanceClassifier
+from pipeline.classify.slots import extract_slots
+
+MODELS = Path(__file__).resolve().parents[2] / "models"
+DEFAULT_MODEL = MODELS / "stance" / "model.skops"
+
+
+@dataclass
+class Prediction:
+    stance: str
+    confidence: float
+    scores: dict[str, float] = field(default_factory=dict)
+    slots: dict[str, str] = field(default_factory=dict)
+
+
+def default_model_path() -> Path:
+    return Path(os.environ.get("D2R_MODEL") or DEFAULT_MODEL)
+
+
+@lru_cache(maxsize=4)
+def load_model(path: str | None = None) -> StanceClassifier:
+    """The stance model at ``path`` (default: the shipped ``models/stance/model.skops``)."""
+    return StanceClassifier.load(path or default_model_path())
+
+
+def model_name(model: StanceClassifier) -> str:
+    meta = getattr(model, "meta_", {}) or {}
+    return f"{meta.get('name', 'stance')}-{meta.get('version', '0')}"
+
+
+def classify(items, model: StanceClassifier, batch_size: int = 4096) -> list[Prediction]:
+    """Predictions for sentences given as ``(text, speaker_iso3)`` pairs, in order."""
+    items = list(items)
+    out: list[Prediction] = []
+    for start in range(0, len(items), batch_size):
+        batch = items[start : start + batch_size]
+        proba = model.predict_proba(batch)
+        for (text, speaker), row in zip(batch, proba):
+            best = int(row.argmax())
+            stance = LABELS[best]
+            out.append(
+                Prediction(
+                    stance=stance,
+                    confidence=round(float(row[best]), 4),
+                    scores={label: round(float(p), 4) for label, p in zip(LABELS, row)},
+                    slots=extract_slots(text, stance, speaker),
+                )
+            )
+    return out
+
+
+__all__ = ["Prediction", "classify", "load_model", "default_model_path", "model_name", "ModelFileError"]

@@ -1,0 +1,102 @@
+"""Slots of a complicity sentence: assister, assisted, assistance, violation.
+
+Transparent rules over the words of ``pipeline/data/slot_words.csv`` and the
+States and actors that :mod:`pipeline.countries` finds.  Unknown slots stay
+empty, as the codebook asks.  ``SPEAKER`` is kept here and resolved to the
+speaker's code only in the output tables.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from functools import lru_cache
+from pathlib import Path
+
+from pipeline.countries import find_mentions
+
+_DATA = Path(__file__).resolve().parents[1] / "data" / "slot_words.csv"
+_SUPPORT = re.compile(
+    r"\b(?:arm(?:s|ed|ing)?|suppl(?:y|ies|ied|ying)|financ\w*|fund(?:s|ed|ing)?|harbou?r\w*|sponsor\w*|"
+    r"support\w*|assist\w*|shelter\w*|train\w*|equip\w*|back(?:s|ed|ing)?|provid\w*|send\w*|sent|"
+    r"deliver\w*|transfer\w*|shield\w*|protect\w*|complicit\w*|complicity)\b",
+    re.I,
+)
+_SELF = re.compile(r"\b(?:we|our|my (?:country|Government|delegation)|us)\b", re.I)
+
+
+@lru_cache(maxsize=1)
+def _words() -> dict[str, list[tuple[str, re.Pattern[str]]]]:
+    table: dict[str, list[tuple[str, re.Pattern[str]]]] = {}
+    with open(_DATA, encoding="utf-8", newline="") as fh:
+        for row in csv.DictReader(fh):
+            table.setdefault(row["slot"], []).append((row["value"], re.compile(row["pattern"], re.I)))
+    return table
+
+
+def assistance_of(text: str) -> str:
+    found = [(p.search(text), value) for value, p in _words()["assistance"]]
+    found = [(m.start(), value) for m, value in found if m]
+    if not found:
+        return "unspecified"
+    if any(value == "military" for _, value in found):
+        return "military"
+    return min(found)[1]
+
+
+def violation_of(text: str) -> str:
+    for value, pattern in _words()["violation"]:
+        if pattern.search(text):
+            return value
+    return "unspecified"
+
+
+def extract_slots(text: str, stance: str, speaker_iso3: str = "") -> dict[str, str]:
+    """The four slots for a sentence of the given stance (all empty for ``none``)."""
+    empty = {"assister": "", "assisted": "", "assistance": "", "violation": ""}
+    if stance == "none" or not stance:
+        return empty
+    mentions = find_mentions(text)
+    support = _SUPPORT.search(text)
+    pivot = support.start() if support else len(text) // 2
+    others = [m for m in mentions if m.code != speaker_iso3]
+    actors = [m for m in others if m.kind == "actor"]
+    states = [m for m in others if m.kind != "actor"]
+
+    assisted = ""
+    after = [m for m in others if m.start >= pivot]
+    if actors:
+        assisted = (next((m for m in actors if m.start >= pivot), actors[0])).code
+    elif after:
+        assisted = after[0].code
+
+    assister = ""
+    if stance in ("deny", "admit"):
+        assister = "SPEAKER"
+    else:
+        passive = re.search(r"\b(?:supplied|armed|financed|funded|backed|supported|sponsored|provided) by\b", text, re.I)
+        group = _words()["group"][0][1].search(text)
+        before = [m for m in states if m.start < pivot and m.code != assisted]
+        if passive:
+            by = [m for m in states if m.start > passive.end() and m.code != assisted]
+            assister = by[0].code if by else ""
+        if not assister and before:
+            assister = before[-1].code
+        if not assister and group:
+            assister = group.group(0)
+        if not assister and stance == "affirm" and _SELF.search(text[:pivot]) and re.search(r"\b(?:not|never|no)\b", text, re.I):
+            assister = "SPEAKER"
+        if not assister and stance == "accuse":
+            rest = [m for m in states if m.code != assisted]
+            assister = rest[0].code if rest else ""
+    return {
+        "assister": assister,
+        "assisted": assisted if assisted != assister else "",
+        "assistance": assistance_of(text),
+        "violation": violation_of(text),
+    }
+
+
+def resolve_speaker(value: str, speaker_iso3: str) -> str:
+    """``SPEAKER`` becomes the speaker's own code in the output tables."""
+    return speaker_iso3 if value == "SPEAKER" and speaker_iso3 else value
