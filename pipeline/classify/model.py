@@ -8,6 +8,11 @@ others go through TF-IDF word 1-3-grams and character 2-5-grams into a
 class-balanced logistic regression whose probabilities are calibrated by
 cross-validation (sigmoid), so that ``confidence`` means what it says.
 
+``predict`` is a two-step decision over those probabilities: a sentence is
+relevant when ``1 - P(none)`` reaches ``threshold`` (chosen by grouped
+cross-validation in ``d2r train``), and a relevant sentence gets the most
+probable of the four complicity stances.
+
 Model files are skops archives holding only scikit-learn and NumPy types; they
 are loaded against an explicit list of trusted types, never through pickle.
 """
@@ -51,8 +56,11 @@ def _as_pairs(X) -> list[tuple[str, str]]:
 class StanceClassifier(ClassifierMixin, BaseEstimator):
     """Five-way stance (``affirm accuse deny admit none``) for single sentences."""
 
-    def __init__(self, C: float = 10.0, calibrate: bool = True, gate: bool = True, random_state: int = 0):
+    def __init__(
+        self, C: float = 10.0, threshold: float = 0.5, calibrate: bool = True, gate: bool = True, random_state: int = 0
+    ):
         self.C = C
+        self.threshold = threshold
         self.calibrate = calibrate
         self.gate = gate
         self.random_state = random_state
@@ -96,14 +104,27 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
         return out
 
     def predict(self, X) -> np.ndarray:
-        return self.classes_[self.predict_proba(X).argmax(axis=1)]
+        return self.decide(self.predict_proba(X), self.threshold)
+
+    def decide(self, proba: np.ndarray, threshold: float) -> np.ndarray:
+        """Labels from probabilities: ``none`` unless ``1 - P(none)`` reaches ``threshold``."""
+        none = list(self.classes_).index("none")
+        others = [i for i in range(len(self.classes_)) if i != none]
+        best = np.array(others)[proba[:, others].argmax(axis=1)]
+        return np.where(1.0 - proba[:, none] >= threshold, self.classes_[best], "none")
 
     # -- files ------------------------------------------------------------
     def save(self, path: str | Path, meta: dict | None = None) -> None:
         import skops.io as sio
 
+        import zipfile
+
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
+        for _, vectorizer in self.vectorizer_.transformer_list:
+            # The terms min_df dropped: not needed to transform, and most of the file.
+            if hasattr(vectorizer, "stop_words_"):
+                del vectorizer.stop_words_
         state = {
             "vectorizer": self.vectorizer_,
             "model": self.model_,
@@ -111,7 +132,7 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
             "meta": json.dumps(meta or {}),
         }
         tmp = path.with_suffix(path.suffix + ".tmp")
-        sio.dump(state, tmp)
+        sio.dump(state, tmp, compression=zipfile.ZIP_DEFLATED, compresslevel=9)
         tmp.replace(path)
 
     @classmethod

@@ -45,13 +45,13 @@ def classify(items, model: StanceClassifier, batch_size: int = 4096) -> list[Pre
     for start in range(0, len(items), batch_size):
         batch = items[start : start + batch_size]
         proba = model.predict_proba(batch)
-        for (text, speaker), row in zip(batch, proba):
-            best = int(row.argmax())
-            stance = LABELS[best]
+        labels = model.decide(proba, model.threshold)
+        for (text, speaker), row, stance in zip(batch, proba, labels):
+            stance = str(stance)
             out.append(
                 Prediction(
                     stance=stance,
-                    confidence=round(float(row[best]), 4),
+                    confidence=round(float(row[LABELS.index(stance)]), 4),
                     scores={label: round(float(p), 4) for label, p in zip(LABELS, row)},
                     slots=extract_slots(text, stance, speaker),
                 )

@@ -22,7 +22,9 @@ _SUPPORT = re.compile(
     r"deliver\w*|transfer\w*|shield\w*|protect\w*|complicit\w*|complicity)\b",
     re.I,
 )
-_SELF = re.compile(r"\b(?:we|our|my (?:country|Government|delegation)|us)\b", re.I)
+_SELF_REFRAIN = re.compile(
+    r"\b(?:we|my country|my Government)\s+(?:will|shall|do|does|have|has|would)?\s*(?:not|never)\b", re.I
+)
 
 
 @lru_cache(maxsize=1)
@@ -63,8 +65,11 @@ def extract_slots(text: str, stance: str, speaker_iso3: str = "") -> dict[str, s
     actors = [m for m in others if m.kind == "actor"]
     states = [m for m in others if m.kind != "actor"]
 
+    passive = re.search(r"\b(?:supplied|armed|financed|funded|backed|supported|sponsored|provided|shielded|harbou?red) by\b", text, re.I)
+    by = [m for m in states if passive and m.start > passive.end()]
+
     assisted = ""
-    after = [m for m in others if m.start >= pivot]
+    after = [m for m in others if m.start >= pivot and not (by and m is by[0])]
     if actors:
         assisted = (next((m for m in actors if m.start >= pivot), actors[0])).code
     elif after:
@@ -74,17 +79,15 @@ def extract_slots(text: str, stance: str, speaker_iso3: str = "") -> dict[str, s
     if stance in ("deny", "admit"):
         assister = "SPEAKER"
     else:
-        passive = re.search(r"\b(?:supplied|armed|financed|funded|backed|supported|sponsored|provided) by\b", text, re.I)
         group = _words()["group"][0][1].search(text)
         before = [m for m in states if m.start < pivot and m.code != assisted]
-        if passive:
-            by = [m for m in states if m.start > passive.end() and m.code != assisted]
-            assister = by[0].code if by else ""
+        if by:
+            assister = by[0].code
         if not assister and before:
-            assister = before[-1].code
+            assister = before[0].code  # "Turkey and Qatar arm ...": the first named, as the codebook's annotators do
         if not assister and group:
             assister = group.group(0)
-        if not assister and stance == "affirm" and _SELF.search(text[:pivot]) and re.search(r"\b(?:not|never|no)\b", text, re.I):
+        if not assister and stance == "affirm" and _SELF_REFRAIN.search(text):
             assister = "SPEAKER"
         if not assister and stance == "accuse":
             rest = [m for m in states if m.code != assisted]

@@ -34,7 +34,8 @@ from pipeline.classify.slots import extract_slots
 from pipeline.countries import to_iso3
 
 CONFIG = Path(__file__).with_name("textcat.cfg")
-C_GRID = (1.0, 3.0, 10.0, 30.0)
+C_GRID = (3.0, 10.0, 30.0)
+THRESHOLDS = (0.2, 0.3, 0.4, 0.5)
 
 
 def _speaker(ex: Example) -> str:
@@ -45,20 +46,23 @@ def _pairs(examples):
     return [(e.text, _speaker(e)) for e in examples]
 
 
-def cross_validate(train: list[Example], grid=C_GRID, folds: int = 5, seed: int = 0, log=print) -> dict:
-    """Grouped cross-validated macro-F1 for each C; speeches never straddle folds."""
+def cross_validate(train: list[Example], grid=C_GRID, thresholds=THRESHOLDS, folds: int = 5, seed: int = 0, log=print) -> dict:
+    """Grouped cross-validated scores for each (C, threshold); speeches never straddle folds."""
     y = np.array([e.stance for e in train])
     groups = [e.speech for e in train]
     splitter = StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=seed)
     results = {}
     for C in grid:
-        gold, pred = [], []
+        gold, proba, model = [], [], None
         for tr, te in splitter.split(np.zeros(len(y)), y, groups):
             model = StanceClassifier(C=C, random_state=seed).fit(_pairs([train[i] for i in tr]), y[tr])
-            pred += list(model.predict(_pairs([train[i] for i in te])))
+            proba.append(model.predict_proba(_pairs([train[i] for i in te])))
             gold += list(y[te])
-        results[C] = scores(gold, pred)
-        log(f"  C={C:<5} grouped {folds}-fold CV macro-F1 {results[C]['macro_f1']:.3f}  relevance F1 {results[C]['relevance_f1']:.3f}")
+        proba = np.vstack(proba)
+        for t in thresholds:
+            results[(C, t)] = scores(gold, list(model.decide(proba, t)))
+            log(f"  C={C:<5} threshold={t:<4} grouped {folds}-fold CV macro-F1 {results[(C, t)]['macro_f1']:.3f}"
+                f"  relevance F1 {results[(C, t)]['relevance_f1']:.3f}")
     return results
 
 
@@ -115,11 +119,11 @@ def train(models_dir: Path, corpus_dir: Path = ANNOTATIONS, seed: int = 0, spacy
     log(f"  baseline (cue labelling functions): test macro-F1 {baseline['macro_f1']:.3f}  relevance F1 {baseline['relevance_f1']:.3f}")
 
     cv = cross_validate(train_set, seed=seed, log=log)
-    best_c = max(cv, key=lambda c: (cv[c]["macro_f1"], -c))
-    model = StanceClassifier(C=best_c, random_state=seed).fit(_pairs(train_set), [e.stance for e in train_set])
+    best_c, best_t = max(cv, key=lambda k: (cv[k]["macro_f1"], -k[0], -k[1]))
+    model = StanceClassifier(C=best_c, threshold=best_t, random_state=seed).fit(_pairs(train_set), [e.stance for e in train_set])
     predicted = list(model.predict(_pairs(test_set)))
     test_scores = scores(gold, predicted)
-    log(f"  chosen: scikit-learn C={best_c}: test macro-F1 {test_scores['macro_f1']:.3f}  relevance F1 {test_scores['relevance_f1']:.3f}")
+    log(f"  chosen: scikit-learn C={best_c}, threshold {best_t}: test macro-F1 {test_scores['macro_f1']:.3f}  relevance F1 {test_scores['relevance_f1']:.3f}")
     slots = slot_accuracy(test_set, [extract_slots(e.text, e.stance, _speaker(e)) for e in test_set])
     log(f"  slots on test (gold stance): {slots}")
 
@@ -140,6 +144,7 @@ def train(models_dir: Path, corpus_dir: Path = ANNOTATIONS, seed: int = 0, spacy
         "model": {
             "kind": "scikit-learn: cue gate, TF-IDF word 1-3-grams + char 2-5-grams, class-balanced logistic regression, sigmoid-calibrated",
             "C": best_c,
+            "threshold": best_t,
             "file": "model.skops",
             "format": "skops (loaded with an explicit list of trusted types; never pickle)",
         },
@@ -149,14 +154,14 @@ def train(models_dir: Path, corpus_dir: Path = ANNOTATIONS, seed: int = 0, spacy
             "test": test_scores,
             "baseline_test": baseline,
             "spacy_textcat_test": spacy_scores,
-            "cross_validation": {str(c): {k: v[k] for k in ("macro_f1", "relevance_f1")} for c, v in cv.items()},
+            "cross_validation": {f"C={c} threshold={t}": {k: v[k] for k in ("macro_f1", "relevance_f1")} for (c, t), v in cv.items()},
             "slots_test": slots,
             "annotator_agreement": human,
         },
         "seed": seed,
         "versions": _versions(),
     }
-    meta = {"name": "stance", "version": __version__, "date": card["date"], "C": best_c}
+    meta = {"name": "stance", "version": __version__, "date": card["date"], "C": best_c, "threshold": best_t}
     model.save(models_dir / "stance" / "model.skops", meta=meta)
     write_card(models_dir / "stance", card)
     return card
@@ -214,7 +219,7 @@ def card_markdown(card: dict) -> str:
         "",
         f"- date: {card['date']}",
         f"- task: {card['task']}",
-        f"- model: {card['model']['kind']} (C={card['model']['C']}, chosen by grouped 5-fold cross-validation)",
+        f"- model: {card['model']['kind']} (C={card['model']['C']}, relevance threshold {card['model']['threshold']}, both chosen by grouped 5-fold cross-validation on the train split)",
         f"- file: `{card['model']['file']}`, {card['model']['format']}",
         f"- trained with: `d2r train` (seed {card['seed']}); versions: "
         + ", ".join(f"{k} {v}" for k, v in card["versions"].items()),

@@ -36,8 +36,9 @@ def segment(doc: Document) -> Segments:
     if doc.doc_type == "resolution":
         out.clauses = split_clauses(doc)
     if not units:
-        speaker = doc.speaker_iso3
-        units = [(0, 0, len(paged.text), speaker, speaker)]
+        # A resolution speaks for its organ, not for a State; a General Debate file names its State.
+        speaker = doc.body if doc.doc_type == "resolution" else doc.speaker_iso3
+        units = [(0, 0, len(paged.text), speaker, "" if doc.doc_type == "resolution" else doc.speaker_iso3)]
     out.sentences = make_sentences(doc, units, paged)
     return out
 

@@ -48,7 +48,7 @@ def find_votes(doc: Document) -> list[Vote]:
     if not blocks:
         blocks = list(_BLOCK_NO_ABSTAIN.finditer(text))
     for seq, block in enumerate(blocks, start=1):
-        before = text[max(0, block.start() - 700) : block.start()]
+        before = text[max(0, block.start() - 1500) : block.start()]
         after = text[block.end() : block.end() + 700]
         subject = _subject(before)
         groups = block.groupdict()
@@ -79,8 +79,9 @@ def find_votes(doc: Document) -> list[Vote]:
 
 def _subject(before: str) -> str:
     before = re.sub(r"\s+", " ", before)
-    tail = before.rsplit("vote", 1)[-1] if "put to the vote" not in before else before.rsplit("put to the vote", 1)[-1]
-    draft = _DRAFT.search(tail) or _DRAFT.search(before[-400:])
+    recent = before[-700:]
+    tail = recent.rsplit("vote", 1)[-1] if "put to the vote" not in recent else recent.rsplit("put to the vote", 1)[-1]
+    draft = _DRAFT.search(tail) or (list(_DRAFT.finditer(before)) or [None])[-1]
     amendment = _AMENDMENT.search(tail)
     if amendment and (not draft or amendment.start() < draft.start()):
         return re.sub(r"\s+", " ", amendment.group(1)).strip()

@@ -1,0 +1,42 @@
+# d2r: two commands for a newcomer: `make run` and `make test`.
+VENV   ?= .venv
+PYTHON ?= python3
+PY      = $(VENV)/bin/python
+D2R     = $(VENV)/bin/d2r
+OUT    ?= out
+
+.PHONY: install run test test-fast bench train report clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[test]"
+	touch $@
+
+install: $(VENV)/.installed
+
+## run the whole pipeline on the bundled sample corpus with the shipped model
+run: install
+	$(D2R) run corpora/sample --out $(OUT)
+
+## the full test suite (slow end-to-end tests included)
+test: install
+	$(PY) -m pytest -q
+
+## the quick tests only
+test-fast: install
+	$(PY) -m pytest -q -m "not slow"
+
+## speed figures, each beside its reference measured in the same run (BENCH_FULL=1 adds the whole corpus)
+bench: install
+	$(PY) benchmarks/bench.py
+
+## retrain the models from corpora/annotations into models/
+train: install
+	$(D2R) train
+
+report: install
+	$(D2R) report $(OUT)
+
+clean:
+	rm -rf $(OUT) .pytest_cache build *.egg-info

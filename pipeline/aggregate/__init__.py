@@ -1,0 +1,1 @@
+"""Stage 4: evidence tables, per-State summaries, legal-basis and situation tags, the report."""

@@ -1,0 +1,182 @@
+"""Assemble the output tables from the cache: sorted, neutralised, written once.
+
+Row order is fixed by the inputs' paths (documents in path order; every other
+table in its document's order, then in the order the document prints its
+rows), so two runs over the same inputs write byte-identical files whichever
+documents came from the cache.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from pipeline.aggregate.safe_csv import write_csv
+from pipeline.cache import ChunkStore, atomic_write_bytes
+from pipeline.countries import country_name
+from pipeline.records import Clause, Document, Error, Evidence, Speech, Vote
+
+STATE_COLUMNS = [
+    "iso3", "state", "role", "stance", "count", "documents", "first_date", "last_date", "strongest_evidence_id",
+]
+ACCUSATION_COLUMNS = ["accuser_iso3", "accused", "assisted", "count", "first_date", "last_date", "example_evidence_id"]
+
+
+def _frame(store: ChunkStore, chunks, table: str, doc_ids: set[str]) -> pd.DataFrame:
+    arrow = store.read(chunks, table)
+    if arrow is None:
+        return pd.DataFrame()
+    arrow = arrow.filter(pc.is_in(arrow["doc_id"], value_set=pa.array(sorted(doc_ids), pa.string())))
+    return arrow.to_pandas()
+
+
+def _order(frame: pd.DataFrame, rank: dict[str, int], *within: str) -> pd.DataFrame:
+    """Rows in document order, then by ``within`` columns (stable)."""
+    if frame.empty:
+        return frame
+    frame = frame.assign(_rank=frame["doc_id"].map(rank))
+    frame = frame.drop_duplicates()
+    return frame.sort_values(["_rank", *within], kind="stable").drop(columns="_rank").reset_index(drop=True)
+
+
+def assemble(out: Path, store: ChunkStore, keyed, discovery_errors: list[Error], options) -> dict:
+    """Write every table and the report; return counts for the summary."""
+    from pipeline.aggregate.report import write_report
+    from pipeline.ingest import doc_id_for
+
+    index = store.index()
+    wanted = {key for _, _, key in keyed}
+    chunks = {index[k] for k in wanted if k in index}
+    ordered = sorted(keyed, key=lambda item: str(item[0]))
+    rank: dict[str, int] = {}
+    for n, (_, sha, _) in enumerate(ordered):
+        rank.setdefault(doc_id_for(sha), n)
+    doc_ids = set(rank)
+
+    documents = _frame(store, chunks, "documents", doc_ids)
+    errors = _frame(store, chunks, "errors", doc_ids)
+    by_id = {row["doc_id"]: row for row in documents.to_dict("records")} if not documents.empty else {}
+    error_by_id = {}
+    if not errors.empty:
+        for row in errors.to_dict("records"):
+            error_by_id.setdefault(row["doc_id"], row)
+
+    doc_rows, error_rows, first_path = [], [dict(e.row()) for e in discovery_errors], {}
+    for path, sha, _ in ordered:
+        doc_id = doc_id_for(sha)
+        if doc_id in by_id:
+            row = dict(by_id[doc_id], path=str(path))
+            if doc_id in first_path:
+                row.update(status="duplicate", error=f"same content as {first_path[doc_id]}")
+            else:
+                first_path[doc_id] = str(path)
+            doc_rows.append(row)
+        elif doc_id in error_by_id:
+            error_rows.append({"path": str(path), "stage": error_by_id[doc_id]["stage"], "reason": error_by_id[doc_id]["reason"]})
+        else:  # cannot happen unless the cache was tampered with; never drop a file silently
+            error_rows.append({"path": str(path), "stage": "assemble", "reason": "no result in the cache; run again"})
+    documents = pd.DataFrame(doc_rows, columns=Document.TABLE_COLUMNS)
+    errors = pd.DataFrame(error_rows, columns=list(Error.TABLE_COLUMNS)).sort_values(["path", "stage"], kind="stable")
+
+    speeches = _order(_frame(store, chunks, "speeches", doc_ids), rank, "seq")
+    votes = _order(_frame(store, chunks, "votes", doc_ids), rank)
+    clauses = _order(_frame(store, chunks, "clauses", doc_ids), rank)
+    evidence = _order(_frame(store, chunks, "evidence", doc_ids), rank, "page")
+
+    out = Path(out)
+    write_csv(documents, out / "documents.csv", Document.TABLE_COLUMNS)
+    write_csv(speeches, out / "speeches.csv", Speech.TABLE_COLUMNS)
+    write_csv(votes, out / "votes.csv", Vote.TABLE_COLUMNS)
+    write_csv(clauses, out / "clauses.csv", Clause.TABLE_COLUMNS)
+    write_csv(evidence, out / "evidence.csv", Evidence.TABLE_COLUMNS)
+    write_csv(errors, out / "errors.csv", list(Error.TABLE_COLUMNS))
+    states = state_summary(evidence)
+    write_csv(states, out / "states.csv", STATE_COLUMNS)
+    accusations = accusation_network(evidence)
+    write_csv(accusations, out / "accusations.csv", ACCUSATION_COLUMNS)
+    n_sentences = _write_sentences(store, chunks, doc_ids, rank, out / "sentences.parquet")
+
+    counts = {
+        "files": len(keyed) + len(discovery_errors),
+        "documents": int((documents["status"] == "ok").sum()) if not documents.empty else 0,
+        "pages": int(pd.to_numeric(documents["pages"], errors="coerce").fillna(0).sum()) if not documents.empty else 0,
+        "errors": len(errors),
+        "speeches": len(speeches),
+        "votes": len(votes),
+        "clauses": len(clauses),
+        "sentences": n_sentences,
+        "evidence": len(evidence),
+    }
+    write_report(out, documents, speeches, votes, clauses, evidence, states, accusations, errors, counts)
+    return counts
+
+
+def _write_sentences(store, chunks, doc_ids, rank, path: Path) -> int:
+    table = store.read(chunks, "sentences")
+    if table is None:
+        from pipeline.run import SCHEMAS
+
+        table = SCHEMAS["sentences"].empty_table()
+    table = table.filter(pc.is_in(table["doc_id"], value_set=pa.array(sorted(doc_ids), pa.string())))
+    ranks = pa.array([rank[d] for d in table["doc_id"].to_pylist()], pa.int64())
+    table = table.append_column("_rank", ranks).sort_by([("_rank", "ascending"), ("start", "ascending")]).drop_columns(["_rank"])
+    sink = pa.BufferOutputStream()
+    pq.write_table(table, sink, compression="zstd")
+    atomic_write_bytes(path, sink.getvalue().to_pybytes())
+    return table.num_rows
+
+
+def state_summary(evidence: pd.DataFrame) -> pd.DataFrame:
+    """Per State and stance, as speaker; and, for ``accuse``, as the State accused."""
+    if evidence.empty:
+        return pd.DataFrame(columns=STATE_COLUMNS)
+    rows = []
+    speaking = evidence[evidence["speaker_iso3"].fillna("") != ""]
+    for (iso3, stance), group in speaking.groupby(["speaker_iso3", "stance"], sort=True):
+        rows.append(_state_row(iso3, "speaker", stance, group))
+    accused = evidence[(evidence["stance"] == "accuse") & evidence["assister"].fillna("").str.fullmatch(r"[A-Z]{2,3}")]
+    for iso3, group in accused.groupby("assister", sort=True):
+        rows.append(_state_row(iso3, "accused", "accuse", group))
+    return pd.DataFrame(rows, columns=STATE_COLUMNS).sort_values(["iso3", "role", "stance"], kind="stable")
+
+
+def _state_row(iso3: str, role: str, stance: str, group: pd.DataFrame) -> dict:
+    dates = group["date"].fillna("")
+    dates = dates[dates != ""]
+    strongest = group.sort_values(["confidence", "evidence_id"], ascending=[False, True], kind="stable").iloc[0]
+    return {
+        "iso3": iso3,
+        "state": country_name(iso3),
+        "role": role,
+        "stance": stance,
+        "count": len(group),
+        "documents": group["doc_id"].nunique(),
+        "first_date": dates.min() if len(dates) else "",
+        "last_date": dates.max() if len(dates) else "",
+        "strongest_evidence_id": strongest["evidence_id"],
+    }
+
+
+def accusation_network(evidence: pd.DataFrame) -> pd.DataFrame:
+    """Who accuses whom of assisting whom: one row per (accuser, accused, assisted)."""
+    if evidence.empty:
+        return pd.DataFrame(columns=ACCUSATION_COLUMNS)
+    acc = evidence[(evidence["stance"] == "accuse") & (evidence["assister"].fillna("") != "")]
+    rows = []
+    for (accuser, accused, assisted), group in acc.groupby(
+        [acc["speaker_iso3"].fillna(""), "assister", acc["assisted"].fillna("")], sort=True
+    ):
+        dates = group["date"].fillna("")
+        dates = dates[dates != ""]
+        best = group.sort_values(["confidence", "evidence_id"], ascending=[False, True], kind="stable").iloc[0]
+        rows.append({
+            "accuser_iso3": accuser, "accused": accused, "assisted": assisted, "count": len(group),
+            "first_date": dates.min() if len(dates) else "", "last_date": dates.max() if len(dates) else "",
+            "example_evidence_id": best["evidence_id"],
+        })
+    return pd.DataFrame(rows, columns=ACCUSATION_COLUMNS)

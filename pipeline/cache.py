@@ -1,0 +1,109 @@
+"""Content-addressed cache of per-document results, and atomic writes.
+
+Results are kept in *chunks*: a folder ``<out>/.d2r/chunks/<id>/`` holding one
+Parquet file per table plus ``docs.json``, the cache keys of the documents it
+holds.  A chunk is written to a temporary folder and renamed into place, so a
+run killed at any moment leaves either a whole chunk or none.  The index of
+what is cached is rebuilt from the chunk folders at start-up; there is no
+separate manifest that could disagree with them.
+
+A document's cache key is its content hash with the pipeline version and the
+model's identity: changing either recomputes it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+TABLES = ("documents", "speeches", "votes", "clauses", "sentences", "evidence", "errors")
+
+
+def cache_key(sha256: str, version: str) -> str:
+    return hashlib.sha1(f"{sha256}|{version}".encode()).hexdigest()
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write to a temporary file in the same folder and rename it over ``path``."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, 0o644)  # mkstemp makes 0600; outputs are for sharing
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    atomic_write_bytes(path, text.encode("utf-8"))
+
+
+class ChunkStore:
+    """Chunks of cached per-document tables under ``root``."""
+
+    def __init__(self, root: Path):
+        self.root = Path(root)
+        self.chunks = self.root / "chunks"
+        self.chunks.mkdir(parents=True, exist_ok=True)
+        self._clean_partial()
+
+    def _clean_partial(self) -> None:
+        for tmp in self.chunks.glob(".tmp-*"):
+            shutil.rmtree(tmp, ignore_errors=True)
+
+    def index(self) -> dict[str, str]:
+        """Cache key -> chunk id, for every complete chunk."""
+        out = {}
+        for folder in sorted(self.chunks.iterdir()):
+            if folder.name.startswith(".") or not (folder / "docs.json").exists():
+                continue
+            for key in json.loads((folder / "docs.json").read_text(encoding="utf-8")):
+                out[key] = folder.name
+        return out
+
+    def write(self, keys: list[str], tables: dict[str, list[dict]], schemas: dict[str, pa.Schema]) -> str:
+        """Write one chunk atomically; returns its id."""
+        chunk_id = hashlib.sha1("\n".join(sorted(keys)).encode()).hexdigest()[:20]
+        final = self.chunks / chunk_id
+        if final.exists():
+            return chunk_id
+        tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=self.chunks))
+        for name in TABLES:
+            rows = tables.get(name) or []
+            table = pa.Table.from_pylist(rows, schema=schemas[name])
+            pq.write_table(table, tmp / f"{name}.parquet", compression="zstd")
+        (tmp / "docs.json").write_text(json.dumps(sorted(keys)), encoding="utf-8")
+        try:
+            os.rename(tmp, final)
+        except OSError:  # another process wrote the same chunk first
+            shutil.rmtree(tmp, ignore_errors=True)
+        return chunk_id
+
+    def read(self, chunk_ids, table: str, columns=None) -> pa.Table | None:
+        parts = [pq.read_table(self.chunks / c / f"{table}.parquet", columns=columns) for c in sorted(set(chunk_ids))]
+        parts = [p for p in parts if p.num_rows]
+        if not parts:
+            return None
+        return pa.concat_tables(parts, promote_options="default")
+
+    def prune(self, keep: set[str]) -> None:
+        """Remove chunks none of whose documents are still wanted."""
+        for folder in self.chunks.iterdir():
+            if folder.name.startswith(".") or not (folder / "docs.json").exists():
+                continue
+            keys = set(json.loads((folder / "docs.json").read_text(encoding="utf-8")))
+            if not keys & keep:
+                shutil.rmtree(folder, ignore_errors=True)

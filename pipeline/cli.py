@@ -1,0 +1,211 @@
+"""The ``d2r`` command line: parse options, call the stage functions, report in one line.
+
+Every operation lives in an importable module; this file only translates
+arguments and turns failures into a one-line message with a non-zero exit
+status (``--debug`` shows the traceback).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="d2r: evidence of how States treat the duty to refrain, from UN documents.\n\n"
+    "Run the whole pipeline with 'd2r run FOLDER --out DIR'; see each command's --help.",
+)
+_state = {"debug": False}
+
+
+class Abort(Exception):
+    """A run that cannot proceed; the message is what the user reads."""
+
+
+def _fail(message: str) -> None:
+    typer.echo(f"d2r: error: {message}", err=True)
+    raise typer.Exit(code=1)
+
+
+@app.callback()
+def _main(debug: bool = typer.Option(False, "--debug", help="Show full tracebacks on errors.")):
+    _state["debug"] = debug
+
+
+@app.command()
+def run(
+    inputs: List[Path] = typer.Argument(..., help="Folders (walked recursively) and files: .pdf, .txt, .html."),
+    out: Path = typer.Option(..., "--out", "-o", help="Output folder for the tables and report.html."),
+    workers: int = typer.Option(1, "--workers", "-w", min=1, help="Worker processes on this machine."),
+    engine: str = typer.Option("auto", "--engine", help="PDF text engine: auto, pdfium or pdfplumber."),
+    model: Optional[Path] = typer.Option(None, "--model", help="Stance model file (default: models/stance/model.skops)."),
+    scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Dask scheduler address, e.g. tcp://10.0.0.5:8786."),
+    time_limit: float = typer.Option(120.0, "--time-limit", help="Seconds one file may take before it is stopped."),
+    memory_limit: int = typer.Option(3072, "--memory-limit", help="Megabytes one file may use in its worker."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
+):
+    """Ingest, segment, classify and aggregate every document into OUT (tables + report.html)."""
+    from pipeline.run import RunOptions
+    from pipeline.run import run as run_pipeline
+
+    if engine not in ("auto", "pdfium", "pdfplumber"):
+        _fail(f"unknown --engine {engine!r}; choose auto, pdfium or pdfplumber")
+    missing = [str(p) for p in inputs if not p.exists() and not p.is_symlink()]
+    if missing and len(missing) == len(inputs):
+        _fail(f"no such input: {', '.join(missing)}")
+    _check_writable(out)
+    options = RunOptions(
+        out=out, workers=workers, engine=engine, model_path=str(model) if model else None,
+        scheduler=scheduler, time_limit=time_limit, memory_limit_mb=memory_limit, progress=not quiet,
+    )
+    summary = run_pipeline(inputs, options)
+    typer.echo(
+        f"d2r: {summary.files} files, {summary.documents} documents, {summary.pages} pages, "
+        f"{summary.evidence} evidence rows, {summary.errors} in errors.csv "
+        f"({summary.processed} processed, {summary.cached} from cache) in {summary.seconds:.1f} s"
+    )
+    typer.echo(f"d2r: tables in {out}/, report at {out / 'report.html'}")
+
+
+def _check_writable(out: Path) -> None:
+    import os
+
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        _fail(f"cannot create the output folder {out} ({exc.strerror}); choose another --out")
+    if not os.access(out, os.W_OK):
+        _fail(f"the output folder {out} is not writable; choose another --out or fix its permissions")
+
+
+@app.command()
+def classify(
+    input: Path = typer.Argument(..., help="JSON Lines with id, text, optional context and speaker."),
+    out: Path = typer.Option(..., "--out", "-o", help="JSON Lines written with stance, confidence, scores and slots."),
+    model: Optional[Path] = typer.Option(None, "--model", help="Stance model file."),
+):
+    """Classify sentences from a JSON Lines file."""
+    from pipeline.cache import atomic_write_text
+    from pipeline.classify.corpus import read_jsonl
+    from pipeline.classify.predict import classify as classify_items
+    from pipeline.classify.predict import load_model
+    from pipeline.countries import to_iso3
+
+    rows = read_jsonl(input)
+    for n, row in enumerate(rows, 1):
+        if not isinstance(row, dict) or not isinstance(row.get("text"), str):
+            _fail(f"{input}: line {n} has no 'text' string")
+    loaded = load_model(str(model) if model else None)
+    speakers = [to_iso3(r.get("speaker") or "") or (r.get("speaker") or "") for r in rows]
+    predictions = classify_items([(r["text"], s) for r, s in zip(rows, speakers)], loaded)
+    lines = []
+    for row, p in zip(rows, predictions):
+        row = dict(row, stance=p.stance, confidence=p.confidence, scores=p.scores, **p.slots)
+        lines.append(json.dumps(row, ensure_ascii=False))
+    atomic_write_text(out, "\n".join(lines) + ("\n" if lines else ""))
+    typer.echo(f"d2r: {len(rows)} sentences classified into {out}")
+
+
+@app.command()
+def train(
+    corpus: Path = typer.Option(None, "--corpus", help="Annotation folder (default: corpora/annotations)."),
+    models: Path = typer.Option(None, "--models", help="Models folder (default: models/)."),
+    seed: int = typer.Option(0, "--seed"),
+    no_spacy: bool = typer.Option(False, "--no-spacy", help="Skip the spaCy textcat comparison model."),
+):
+    """Train the stance models from corpora/ into models/ and write the model card."""
+    from pipeline.classify.corpus import ANNOTATIONS
+    from pipeline.classify.predict import MODELS
+    from pipeline.classify.train import train as train_models
+
+    card = train_models(models or MODELS, corpus or ANNOTATIONS, seed=seed, spacy_model=not no_spacy,
+                        log=lambda m: typer.echo(m))
+    typer.echo(f"d2r: model and card written to {(models or MODELS) / 'stance'}; test macro-F1 "
+               f"{card['metrics']['test']['macro_f1']:.3f}")
+
+
+@app.command()
+def evaluate(
+    gold: Path = typer.Argument(..., help="Gold sentences in the codebook's JSON Lines format."),
+    model: Optional[Path] = typer.Option(None, "--model", help="Stance model file."),
+    as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
+):
+    """Per-label precision, recall, F1, macro-F1 and confusion matrix against GOLD."""
+    from pipeline.classify.corpus import load_examples
+    from pipeline.classify.evaluate import format_report, scores
+    from pipeline.classify.predict import classify as classify_items
+    from pipeline.classify.predict import load_model
+    from pipeline.countries import to_iso3
+
+    examples = [e for e in load_examples(gold) if e.stance]
+    if not examples:
+        _fail(f"{gold}: no labelled sentences (each line needs a 'stance')")
+    loaded = load_model(str(model) if model else None)
+    predicted = classify_items([(e.text, to_iso3(e.speaker) or e.speaker) for e in examples], loaded)
+    result = scores([e.stance for e in examples], [p.stance for p in predicted])
+    typer.echo(json.dumps(result, indent=2) if as_json else format_report(result))
+
+
+@app.command()
+def annotate(
+    inputs: List[Path] = typer.Argument(..., help="Documents or folders to draw sentences from."),
+    n: int = typer.Option(50, "--n", help="How many sentences to show."),
+    model: Optional[Path] = typer.Option(None, "--model", help="Stance model file."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Annotation file (default: corpora/annotations/annotated_<date>.jsonl)."),
+):
+    """Label the sentences the model is least sure about, one key each; appends to corpora/annotations/."""
+    from pipeline.classify.annotate import annotate_session
+
+    written = annotate_session(inputs, n, str(model) if model else None, out)
+    typer.echo(f"d2r: {written} labels saved; retrain with 'd2r train'")
+
+
+@app.command()
+def report(out: Path = typer.Argument(..., help="An output folder of 'd2r run'.")):
+    """Rebuild DIR/report.html from the tables in DIR."""
+    from pipeline.aggregate.report import rebuild_report
+
+    path = rebuild_report(out)
+    typer.echo(f"d2r: report at {path}")
+
+
+def main() -> None:
+    """Console entry point: one-line errors unless --debug."""
+    from pipeline.classify.model import ModelFileError
+
+    debug = "--debug" in sys.argv
+    try:
+        app(standalone_mode=False)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except (ModelFileError, FileNotFoundError, ValueError, PermissionError, Abort) as exc:
+        if debug:
+            raise
+        typer.echo(f"d2r: error: {exc}", err=True)
+        sys.exit(1)
+    except OSError as exc:
+        if debug:
+            raise
+        hint = " (disk full? free some space or choose another --out)" if getattr(exc, "errno", None) == 28 else ""
+        typer.echo(f"d2r: error: {exc.strerror or exc}{hint}", err=True)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        typer.echo("d2r: interrupted; run the same command again to resume", err=True)
+        sys.exit(130)
+    except Exception as exc:  # the click usage errors and anything unexpected
+        import click
+
+        if isinstance(exc, click.exceptions.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        if isinstance(exc, click.exceptions.Abort):
+            sys.exit(1)
+        if debug:
+            raise
+        typer.echo(f"d2r: error: {type(exc).__name__}: {exc} (run with --debug for details)", err=True)
+        sys.exit(1)
