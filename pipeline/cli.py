@@ -47,6 +47,7 @@ def run(
     scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Dask scheduler address, e.g. tcp://10.0.0.5:8786."),
     time_limit: float = typer.Option(120.0, "--time-limit", help="Seconds one file may take before it is stopped."),
     memory_limit: int = typer.Option(3072, "--memory-limit", help="Megabytes one file may use in its worker."),
+    batch: int = typer.Option(250, "--batch", min=1, help="Documents per cache chunk (smaller: less lost on a crash)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
 ):
     """Ingest, segment, classify and aggregate every document into OUT (tables + report.html)."""
@@ -62,6 +63,7 @@ def run(
     options = RunOptions(
         out=out, workers=workers, engine=engine, model_path=str(model) if model else None,
         scheduler=scheduler, time_limit=time_limit, memory_limit_mb=memory_limit, progress=not quiet,
+        chunk_docs=batch,
     )
     summary = run_pipeline(inputs, options)
     typer.echo(
@@ -183,7 +185,7 @@ def main() -> None:
         app(standalone_mode=False)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
-    except (ModelFileError, FileNotFoundError, ValueError, PermissionError, Abort) as exc:
+    except (ModelFileError, FileNotFoundError, ValueError, PermissionError, ConnectionError, Abort) as exc:
         if debug:
             raise
         typer.echo(f"d2r: error: {exc}", err=True)

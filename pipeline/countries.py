@@ -101,7 +101,7 @@ class Mention:
     end: int
     text: str
     code: str  # ISO3 for States, the canonical actor name otherwise
-    kind: str  # "state", "adjective" or "actor"
+    kind: str  # "state", "adjective", "actor" (armed groups) or "government"
 
 
 @lru_cache(maxsize=1)
@@ -118,7 +118,8 @@ def _mention_pattern() -> tuple[re.Pattern[str], dict[str, tuple[str, str]]]:
     for row in _read_csv("country_adjectives.csv"):
         lookup.setdefault(_fold(row["adjective"]), (row["iso3"], "adjective"))
     for row in _read_csv("actors.csv"):
-        lookup.setdefault(_fold(row["alias"]), (row["actor"], "actor"))
+        kind = "government" if row["kind"] == "government" else "actor"
+        lookup.setdefault(_fold(row["alias"]), (row["actor"], kind))
     alternation = "|".join(re.escape(k) for k in sorted(lookup, key=len, reverse=True))
     return re.compile(rf"(?<![\w-])(?:{alternation})(?![\w-])", re.IGNORECASE), lookup
 

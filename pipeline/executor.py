@@ -138,7 +138,11 @@ def run_dask(fn: Callable, items: Iterable, scheduler: str) -> Iterator[Outcome]
     from distributed import Client, as_completed
 
     items = list(items)
-    with Client(scheduler, timeout="20s") as client:
+    try:
+        client = Client(scheduler, timeout="20s")
+    except (OSError, TimeoutError) as exc:
+        raise ConnectionError(f"cannot reach the Dask scheduler at {scheduler} ({type(exc).__name__}); is it running?") from None
+    with client:
         futures = client.map(_guarded, [fn] * len(items), items, pure=False)
         owner = {f.key: item for f, item in zip(futures, items)}
         for future in as_completed(futures):

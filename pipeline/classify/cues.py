@@ -36,6 +36,7 @@ _GRAVE = r"(?:terror\w*|genocid\w*|aggress\w*|war crimes|atrocit\w+|militia\w*|r
 _LF = [
     ("deny", re.compile(
         rf"\b(?:baseless|unfounded|groundless|fabricated|false|lies?)\b.{{0,80}}\b{_SUPPORT}|"
+        rf"\b(?:allegations?|accusations?|claims?)\b.{{0,60}}\b(?:we|our|my country)\b.{{0,40}}\b{_SUPPORT}\b.{{0,80}}\b(?:baseless|unfounded|groundless|false|fabricated)\b|"
         rf"\b(?:never|not|no)\b.{{0,20}}\b{_SUPPORT}\b.{{0,60}}\b{_GRAVE}|"
         rf"\b(?:reject|deny|denies|refute)\w*\b.{{0,80}}\b(?:accusation|allegation|claim)s?\b.{{0,80}}\b{_SUPPORT}",
         re.I)),

@@ -1,7 +1,8 @@
 """What the models read: the sentence with States and actors put in the speaker's terms.
 
 Mentions of the speaker's own State become ``selfstate``, other States
-``otherstate`` and armed groups ``armedactor``, so that "Turkey arms ISIL" said
+``otherstate``, named Governments and regimes ``government`` and armed groups
+``armedactor``, so that "Turkey arms ISIL" said
 by Syria and "Iran arms the Houthis" said by Saudi Arabia look alike to the
 model, and "Syria has never armed ..." said by Syria looks like a denial.
 """
@@ -21,6 +22,8 @@ def model_text(text: str, speaker: str = "") -> str:
         out.append(text[last : m.start])
         if m.kind == "actor":
             out.append(" armedactor ")
+        elif m.kind == "government":
+            out.append(" government ")
         elif speaker_code and m.code == speaker_code:
             out.append(" selfstate ")
         else:

@@ -62,15 +62,18 @@ def extract_slots(text: str, stance: str, speaker_iso3: str = "") -> dict[str, s
     support = _SUPPORT.search(text)
     pivot = support.start() if support else len(text) // 2
     others = [m for m in mentions if m.code != speaker_iso3]
-    actors = [m for m in others if m.kind == "actor"]
-    states = [m for m in others if m.kind != "actor"]
+    actors = [m for m in others if m.kind in ("actor", "government")]
+    states = [m for m in others if m.kind in ("state", "adjective")]
 
     passive = re.search(r"\b(?:supplied|armed|financed|funded|backed|supported|sponsored|provided|shielded|harbou?red) by\b", text, re.I)
     by = [m for m in states if passive and m.start > passive.end()]
 
     assisted = ""
     after = [m for m in others if m.start >= pivot and not (by and m is by[0])]
-    if actors:
+    governments = [m for m in actors if m.code.endswith("Government")]
+    if stance == "admit" and governments:
+        assisted = governments[0].code  # an admission names the Government it helps
+    elif actors:
         assisted = (next((m for m in actors if m.start >= pivot), actors[0])).code
     elif after:
         assisted = after[0].code

@@ -31,7 +31,8 @@ def read_pdf(path: str | Path, engine: str = "auto") -> tuple[list[str], str]:
         raise ValueError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
     if engine in ("auto", "pdfium"):
         pages = _pdfium_pages(path)
-        if engine == "pdfium" or _usable(pages):
+        # An empty layer is empty for pdfplumber too: only garbled text is worth a second engine.
+        if engine == "pdfium" or _usable(pages) or not _has_text(pages):
             _require_text(pages)
             return pages, "pdfium"
     pages = _pdfplumber_pages(path)
@@ -58,7 +59,8 @@ def _open_pdfium(path):
         message = str(exc)
         if "password" in message.lower():
             raise PdfError("encrypted PDF: a password is needed to read it") from None
-        raise PdfError(f"not a readable PDF ({message.split(':')[-1].strip() or 'corrupt'})") from None
+        detail = message.split(":")[-1].strip(" .)") or "corrupt"
+        raise PdfError(f"not a readable PDF ({detail})") from None
 
 
 def _pdfium_pages(path) -> list[str]:
@@ -130,8 +132,12 @@ def _usable(pages: list[str]) -> bool:
     return letters / max(1, len(text)) > 0.5 and odd < len(text) * 0.01
 
 
+def _has_text(pages: list[str]) -> bool:
+    return sum(len(p.strip()) for p in pages) >= 20
+
+
 def _require_text(pages: list[str]) -> None:
     if not pages:
         raise PdfError("PDF has no pages")
-    if sum(len(p.strip()) for p in pages) < 20:
+    if not _has_text(pages):
         raise PdfError("no text layer (scanned or image-only PDF); OCR it first")

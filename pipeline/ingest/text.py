@@ -32,7 +32,7 @@ def decode(data: bytes) -> str:
     except UnicodeDecodeError:
         pass
     bad_utf8 = data.decode("utf-8", errors="replace").count("\ufffd")
-    if bad_utf8 <= max(2, len(data) // 2000):
+    if bad_utf8 <= len(data) // 2000:
         # A few invalid bytes in otherwise good UTF-8: keep the text, mark the bytes.
         return data.decode("utf-8", errors="replace")
     text = data.decode("cp1252", errors="replace")

@@ -177,7 +177,7 @@ def _target(text: str) -> str:
         after = [m for m in mentions if m.start >= first_support.start()]
         for m in after:
             lead = text[max(0, m.start - 25) : m.start]
-            if _TARGET_CUE.search(lead + " ") or m.kind == "actor":
+            if _TARGET_CUE.search(lead + " ") or m.kind in ("actor", "government"):
                 return m.code
         if after:
             return after[0].code

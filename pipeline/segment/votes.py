@@ -18,15 +18,59 @@ from pipeline.segment.text import PagedText
 
 PERMANENT_MEMBERS = {"CHN", "FRA", "GBR", "RUS", "USA", "SUN"}
 
-_BLOCK = re.compile(
-    r"^In favour:\s*(?P<yes>.*?)\n\s*Against:\s*(?P<no>.*?)\n\s*Abstaining:\s*(?P<abstain>.*?)"
-    r"(?=\n\s*(?:The (?:Acting )?President|[A-Z][a-z]+\.? [A-Z][^\n]*\(|$)|\n\s*\n|\Z)",
-    re.S | re.M,
-)
-_BLOCK_NO_ABSTAIN = re.compile(
-    r"^In favour:\s*(?P<yes>.*?)\n\s*Against:\s*(?P<no>.*?)(?=\n\s*The (?:Acting )?President|\n\s*\n|\Z)",
-    re.S | re.M,
-)
+_HEAD = re.compile(r"^\s*In favour:", re.M)
+_GROUPS = (("yes", "In favour:"), ("no", "Against:"), ("abstain", "Abstaining:"))
+
+
+def _read_block(text: str, start: int) -> tuple[dict[str, str], int] | None:
+    """The three lists of a vote block starting at ``start``, and where the block ends.
+
+    A list runs over its heading's line and every following line that still
+    reads as a list of States (see :func:`_continues`), so names broken over
+    lines ("United Kingdom of Great Britain and\nNorthern Ireland") stay whole.
+    """
+    lines = text[start:].split("\n")
+    cells: dict[str, str] = {}
+    i, offset = 0, start
+    for key, heading in _GROUPS:
+        while i < len(lines) and not lines[i].strip():
+            offset += len(lines[i]) + 1
+            i += 1
+        if i >= len(lines) or not lines[i].strip().startswith(heading):
+            if key == "abstain" and cells:
+                break  # some records print no abstentions line
+            return None
+        parts = [lines[i].strip()[len(heading):].strip()]
+        offset += len(lines[i]) + 1
+        i += 1
+        while i < len(lines) and _continues(parts[-1], lines[i].strip()):
+            parts.append(lines[i].strip())
+            offset += len(lines[i]) + 1
+            i += 1
+        cells[key] = " ".join(p for p in parts if p)
+    return cells, offset
+
+
+_LIST_WORDS = {"and", "of", "the", "de", "da", "del", "d'Ivoire", "d’Ivoire", "es", "Salaam"}
+
+
+def _continues(previous: str, line: str) -> bool:
+    """Does ``line`` carry on the list of States on ``previous``?
+
+    State lists are capitalised names, commas, parentheses and a few small
+    words ("United Kingdom of Great Britain and Northern Ireland"); a line with
+    a digit, a colon, other lowercase words or a final period is prose.
+    """
+    if not line or line.startswith(("In favour:", "Against:", "Abstaining:")):
+        return False
+    if not previous:
+        return True
+    if ":" in line or line.endswith(".") or re.search(r"\d", line):
+        return False
+    words = re.findall(r"[^\s,()]+", line)
+    return all(w[:1].isupper() or w in _LIST_WORDS for w in words)
+
+
 _DRAFT = re.compile(r"\b(?:document|draft resolution)\s+(S/\d{4}/\d+(?:/Rev\.\d+)?|A/(?:ES-\d+/)?\d+/L\.\d+(?:/Rev\.\d+)?)")
 _AMENDMENT = re.compile(r"(?:the )?((?:oral )?amendments? (?:proposed|contained|submitted)[^.\n]*?)(?:\.|\n|$)", re.I)
 _RESOLUTION = re.compile(r"adopted(?: unanimously)? as resolution (\d+ \(\d{4}\)|[\d/]+)")
@@ -44,19 +88,17 @@ def find_votes(doc: Document) -> list[Vote]:
     paged = PagedText.from_pages(doc.page_texts)
     text = paged.text
     votes: list[Vote] = []
-    blocks = list(_BLOCK.finditer(text))
-    if not blocks:
-        blocks = list(_BLOCK_NO_ABSTAIN.finditer(text))
-    for seq, block in enumerate(blocks, start=1):
-        before = text[max(0, block.start() - 1500) : block.start()]
-        after = text[block.end() : block.end() + 700]
+    seq = 0
+    for head in _HEAD.finditer(text):
+        found = _read_block(text, head.start())
+        if found is None:
+            continue
+        groups, block_end = found
+        seq += 1
+        before = text[max(0, head.start() - 1500) : head.start()]
+        after = text[block_end : block_end + 700]
         subject = _subject(before)
-        groups = block.groupdict()
-        cast = {
-            "yes": _states(groups.get("yes") or ""),
-            "no": _states(groups.get("no") or ""),
-            "abstain": _states(groups.get("abstain") or ""),
-        }
+        cast = {key: _states(groups.get(key) or "") for key, _ in _GROUPS}
         outcome, resolution = _outcome(after, cast, doc.body)
         for choice in ("yes", "no", "abstain"):
             for state in cast[choice]:
@@ -71,7 +113,7 @@ def find_votes(doc: Document) -> list[Vote]:
                         state=state,
                         iso3=to_iso3(state),
                         vote=choice,
-                        page=paged.page_at(block.start()),
+                        page=paged.page_at(head.start()),
                     )
                 )
     return votes

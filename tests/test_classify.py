@@ -1,0 +1,142 @@
+"""The stance classifier: learning, known sentences, slots, safe model files."""
+
+import json
+import pickle
+import zipfile
+
+import numpy as np
+import pytest
+
+from pipeline.classify import LABELS
+from pipeline.classify.corpus import load_corpus
+from pipeline.classify.cues import baseline_stance, has_cue
+from pipeline.classify.evaluate import agreement, scores
+from pipeline.classify.model import ModelFileError, StanceClassifier, load_skops
+from pipeline.classify.predict import DEFAULT_MODEL, classify, load_model
+from pipeline.classify.slots import extract_slots, resolve_speaker
+from pipeline.ingest import ingest
+from pipeline.segment import segment
+from tests.conftest import need_data
+
+
+@pytest.fixture(scope="module")
+def corpus():
+    return load_corpus()
+
+
+def test_the_corpus_meets_the_codebook(corpus):
+    assert len(corpus) >= 2000
+    counts = {label: sum(e.stance == label for e in corpus) for label in LABELS}
+    assert sum(v for k, v in counts.items() if k != "none") >= 500
+    assert all(counts[label] > 0 for label in LABELS)
+    # The split is grouped by speech: no speech on both sides.
+    train = {e.speech for e in corpus if e.split == "train"}
+    test = {e.speech for e in corpus if e.split == "test"}
+    assert train and test and not (train & test)
+
+
+def test_a_model_learns_a_small_fixed_slice(corpus):
+    relevant = [e for e in corpus if e.stance in ("accuse", "affirm")][:120]
+    none = [e for e in corpus if e.stance == "none" and has_cue(e.text)][:120]
+    slice_ = relevant + none
+    model = StanceClassifier(C=30, random_state=0).fit([(e.text, e.speaker) for e in slice_], [e.stance for e in slice_])
+    predicted = model.predict([(e.text, e.speaker) for e in slice_])
+    accuracy = np.mean(predicted == np.array([e.stance for e in slice_]))
+    assert accuracy >= 0.9, accuracy
+    proba = model.predict_proba([(e.text, e.speaker) for e in slice_[:5]])
+    assert proba.shape == (5, 5) and np.allclose(proba.sum(axis=1), 1.0)
+
+
+def test_sentences_without_a_cue_cost_nothing_and_are_none():
+    model = load_model()
+    proba = model.predict_proba(["The weather in New York was pleasant during the session."])
+    assert proba[0][LABELS.index("none")] == 1.0
+
+
+@pytest.fixture(scope="module")
+def shipped():
+    return load_model()
+
+
+def _sentences(path):
+    doc = ingest(path)
+    return segment(doc).sentences
+
+
+def test_known_sentences_from_the_general_debate(shipped):
+    syr = _sentences(need_data("ungdc", "Session 71 - 2016", "SYR_71_2016.txt"))
+    turkey = next(s for s in syr if s.text.startswith("Meanwhile, Turkey has opened its border"))
+    rus = _sentences(need_data("ungdc", "Session 71 - 2016", "RUS_71_2016.txt"))
+    request = next(s for s in rus if s.text.startswith("Largely thanks to Russia"))
+    picked = [turkey, request]
+    predictions = classify([(s.text, s.speaker_iso3) for s in picked], shipped)
+    assert [p.stance for p in predictions] == ["accuse", "admit"]
+    assert predictions[0].slots["assister"] == "TUR"
+    assert predictions[1].slots["assister"] == "SPEAKER"
+    assert set(predictions[0].scores) == set(LABELS)
+
+
+def test_humanitarian_aid_is_none(shipped):
+    (p,) = classify([("We have provided $50 million in humanitarian aid to the people of Yemen.", "GBR")], shipped)
+    assert p.stance == "none"
+
+
+def test_speaker_resolution():
+    slots = extract_slots("My country has never supplied weapons to any terrorist group.", "deny", "SYR")
+    assert slots["assister"] == "SPEAKER"
+    assert resolve_speaker(slots["assister"], "SYR") == "SYR"
+    assert resolve_speaker("TUR", "SYR") == "TUR"
+
+
+def test_slots_follow_the_codebook_examples():
+    s = extract_slots("The drones that strike our cities are supplied by Iran.", "accuse", "UKR")
+    assert (s["assister"], s["assistance"]) == ("IRN", "military")
+    s = extract_slots("Certain neighbouring States continue to arm and finance the terrorist groups operating in our north.", "accuse", "MLI")
+    assert s["assister"] == "Certain neighbouring States" and s["assistance"] == "military" and s["violation"] == "terrorism"
+    assert extract_slots("We condemn the atrocities.", "none", "FRA") == {"assister": "", "assisted": "", "assistance": "", "violation": ""}
+
+
+def test_loading_refuses_pickle(tmp_path):
+    path = tmp_path / "model.pkl"
+    path.write_bytes(pickle.dumps({"model": "anything"}))
+    with pytest.raises(ModelFileError, match="pickle"):
+        load_skops(path)
+    disguised = tmp_path / "model.skops"
+    disguised.write_bytes(pickle.dumps([1, 2, 3]))
+    with pytest.raises(ModelFileError, match="pickle"):
+        StanceClassifier.load(disguised)
+
+
+def test_loading_refuses_untrusted_types(tmp_path):
+    import skops.io as sio
+    from sklearn.tree import DecisionTreeClassifier
+
+    path = tmp_path / "other.skops"
+    sio.dump({"model": DecisionTreeClassifier().fit([[0], [1]], [0, 1])}, path)
+    with pytest.raises(ModelFileError, match="does not trust"):
+        load_skops(path)
+
+
+def test_the_shipped_model_loads_and_has_a_card():
+    assert zipfile.is_zipfile(DEFAULT_MODEL)
+    card = json.loads((DEFAULT_MODEL.parent / "card.json").read_text())
+    for key in ("data", "labels", "metrics", "date", "version", "versions"):
+        assert key in card
+    assert card["labels"] == list(LABELS)
+    assert "test" in card["metrics"] and "baseline_test" in card["metrics"]
+
+
+def test_scores_and_agreement_are_right_on_a_tiny_case():
+    gold = ["accuse", "none", "none", "affirm"]
+    pred = ["accuse", "none", "accuse", "none"]
+    result = scores(gold, pred)
+    assert result["per_label"]["accuse"]["precision"] == 0.5
+    assert result["per_label"]["accuse"]["recall"] == 1.0
+    assert result["confusion"][LABELS.index("none")][LABELS.index("accuse")] == 1
+    assert agreement(gold, gold)["kappa"] == 1.0
+
+
+def test_baseline_labelling_functions():
+    assert baseline_stance("We call upon all States to refrain from supplying arms to the junta.") == "affirm"
+    assert baseline_stance("The allegations that we support terrorists are baseless and fabricated.") == "deny"
+    assert baseline_stance("We condemn the atrocities committed in Bucha.") == "none"

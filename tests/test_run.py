@@ -1,0 +1,156 @@
+"""d2r run on the bundled sample: tables, determinism, cache, safe CSV, clear failures."""
+
+import csv
+import shutil
+
+import pandas as pd
+import pytest
+
+from pipeline.aggregate.safe_csv import neutralise, unneutralise, write_csv
+from tests.helpers import OUTPUT_FILES, ROOT, d2r, digests
+
+
+@pytest.fixture(scope="module")
+def sample_run(tmp_path_factory, sample_dir):
+    out = tmp_path_factory.mktemp("sample") / "out"
+    proc = d2r("run", sample_dir, "--out", out, "-q")
+    assert "report at" in proc.stdout
+    return out
+
+
+def test_every_table_is_written_with_the_spec_columns(sample_run):
+    for name in OUTPUT_FILES:
+        assert (sample_run / name).exists(), name
+    header = lambda name: next(csv.reader(open(sample_run / name, encoding="utf-8")))
+    assert header("documents.csv") == "doc_id path sha256 symbol body doc_type date title pages language engine status error".split()
+    assert header("speeches.csv") == "doc_id symbol seq speaker delegation iso3 role spoke_in page_start page_end n_words text".split()
+    assert header("votes.csv") == "doc_id symbol vote_seq subject outcome resolution state iso3 vote".split()
+    assert header("clauses.csv")[:11] == "doc_id symbol para kind verb text refrain addressee mode assistance target".split()
+    assert header("errors.csv") == ["path", "stage", "reason"]
+    evidence_columns = header("evidence.csv")
+    for column in ("evidence_id doc_id symbol date year speaker speaker_iso3 stance confidence assister assisted "
+                   "assistance violation legal_basis page sentence context model").split():
+        assert column in evidence_columns
+    sentences = pd.read_parquet(sample_run / "sentences.parquet")
+    assert {"doc_id", "seq", "page", "start", "end", "text"} <= set(sentences.columns)
+
+
+def test_the_sample_tells_the_story(sample_run):
+    documents = pd.read_csv(sample_run / "documents.csv")
+    assert sorted(documents["doc_type"]) == ["resolution", "statement", "verbatim_record"]
+    votes = pd.read_csv(sample_run / "votes.csv")
+    assert set(votes["outcome"]) == {"vetoed"} and len(votes) == 15
+    clauses = pd.read_csv(sample_run / "clauses.csv")
+    refrain = clauses[clauses["refrain"]]
+    assert set(refrain["para"].astype(str)) == {"2", "3", "4"}
+    assert set(refrain["mode"]) == {"prevent", "refrain", "non-recognition"}
+    assert refrain["legal_basis"].str.contains("UNSC-embargo|ARSIWA-41", regex=True).all()
+    evidence = pd.read_csv(sample_run / "evidence.csv", keep_default_na=False)
+    syria = evidence[(evidence["speaker_iso3"] == "SYR")]
+    assert "accuse" in set(syria["stance"])
+    assert "TUR" in set(syria["assister"])
+    # SPEAKER is resolved to the speaker's own code in the tables.
+    assert "SPEAKER" not in set(evidence.loc[evidence["speaker_iso3"] != "", "assister"])
+    assert evidence["legal_basis"].str.contains("ARSIWA-16").all()
+    states = pd.read_csv(sample_run / "states.csv", keep_default_na=False)
+    assert {"speaker", "accused"} <= set(states["role"])
+    html = (sample_run / "report.html").read_text(encoding="utf-8")
+    for section in ("summary", "stances", "network", "clauses", "votes", "evidence", "errors"):
+        assert f'id="{section}"' in html
+    assert "http://" not in html.replace("http://documents.un.org", "") and "https://" not in html
+
+
+def test_evidence_ids_are_stable_and_sentences_verbatim(sample_run, tmp_path, sample_dir):
+    from pipeline.ingest import ingest
+
+    evidence = pd.read_csv(sample_run / "evidence.csv", keep_default_na=False)
+    documents = pd.read_csv(sample_run / "documents.csv", keep_default_na=False)
+    texts = {row.doc_id: " ".join(" ".join(ingest(ROOT / row.path).page_texts).split()) for row in documents.itertuples()}
+    for row in evidence.itertuples():
+        assert unneutralise(row.sentence) in texts[row.doc_id]
+
+
+def test_two_runs_are_byte_identical_and_the_second_uses_the_cache(sample_run, tmp_path, sample_dir):
+    out = tmp_path / "again"
+    first = d2r("run", sample_dir, "--out", out, "-q")
+    assert "3 processed" in first.stdout
+    again = d2r("run", sample_dir, "--out", out, "-q")
+    assert "0 processed, 3 from cache" in again.stdout
+    assert digests(out) == digests(sample_run)
+
+
+def test_parallel_workers_give_the_same_tables(sample_run, tmp_path, sample_dir):
+    out = tmp_path / "two"
+    d2r("run", sample_dir, "--out", out, "--workers", "2", "-q")
+    assert digests(out) == digests(sample_run)
+
+
+def test_adding_a_file_processes_only_that_file(tmp_path, sample_dir):
+    inputs = tmp_path / "in"
+    shutil.copytree(sample_dir, inputs)
+    out = tmp_path / "out"
+    d2r("run", inputs, "--out", out, "-q")
+    before = pd.read_csv(out / "evidence.csv")
+    (inputs / "new.txt").write_text("Certain States continue to arm the militias that attack civilians in Darfur.\n", encoding="utf-8")
+    proc = d2r("run", inputs, "--out", out, "-q")
+    assert "1 processed, 3 from cache" in proc.stdout
+    after = pd.read_csv(out / "evidence.csv")
+    assert len(pd.concat([before, after]).drop_duplicates()) == len(after)
+
+
+def test_csv_injection_is_neutralised(tmp_path):
+    frame = pd.DataFrame({"text": ["=cmd|' /C calc'!A0", "+1", "-2 words", "@SUM(A1)", "\tx", "plain"], "n": [1, 2, 3, 4, 5, 6]})
+    write_csv(frame, tmp_path / "t.csv", ["text", "n"])
+    read = list(csv.reader(open(tmp_path / "t.csv", encoding="utf-8")))
+    assert [r[0] for r in read[1:]] == ["'=cmd|' /C calc'!A0", "'+1", "'-2 words", "'@SUM(A1)", "'\tx", "plain"]
+    assert [r[1] for r in read[1:]] == ["1", "2", "3", "4", "5", "6"]
+    assert unneutralise(neutralise("=1+1")) == "=1+1"
+
+
+def test_clear_failures(tmp_path, sample_dir):
+    missing = d2r("run", sample_dir, "--out", tmp_path / "o", "--model", tmp_path / "none.skops", check=False)
+    assert missing.returncode != 0
+    assert missing.stderr.strip().count("\n") == 0 and "model file not found" in missing.stderr
+    assert "Traceback" not in missing.stderr
+    blocked = tmp_path / "file"
+    blocked.write_text("x")
+    notdir = d2r("run", sample_dir, "--out", blocked / "sub", check=False)
+    assert notdir.returncode != 0 and "output folder" in notdir.stderr and "Traceback" not in notdir.stderr
+    nothing = d2r("run", tmp_path / "nowhere", "--out", tmp_path / "o2", check=False)
+    assert nothing.returncode != 0 and "no such input" in nothing.stderr
+
+
+def test_help_explains_every_command():
+    proc = d2r("--help")
+    for command in ("run", "classify", "train", "evaluate", "annotate", "report"):
+        assert command in proc.stdout
+    assert "--workers" in d2r("run", "--help").stdout
+
+
+def test_classify_and_evaluate_commands(tmp_path):
+    import json
+
+    source = tmp_path / "in.jsonl"
+    rows = [
+        {"id": "1", "text": "Iran continues to supply weapons to the Houthis.", "speaker": "Saudi Arabia", "stance": "accuse"},
+        {"id": "2", "text": "We have provided humanitarian aid to refugees.", "speaker": "NOR", "stance": "none"},
+    ]
+    source.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    d2r("classify", source, "--out", out)
+    result = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [r["id"] for r in result] == ["1", "2"]
+    assert result[0]["stance"] == "accuse" and result[0]["assister"] == "IRN" and result[0]["assisted"] == "Houthis"
+    assert set(result[0]["scores"]) == {"affirm", "accuse", "deny", "admit", "none"}
+    assert result[1]["stance"] == "none"
+    report = json.loads(d2r("evaluate", source, "--json").stdout)
+    assert report["per_label"]["accuse"]["support"] == 1 and len(report["confusion"]) == 5
+    assert "macro-F1" in d2r("evaluate", source).stdout
+
+
+def test_report_command_rebuilds_from_the_tables(sample_run, tmp_path):
+    out = tmp_path / "copy"
+    shutil.copytree(sample_run, out)
+    (out / "report.html").unlink()
+    d2r("report", out)
+    assert 'id="evidence"' in (out / "report.html").read_text(encoding="utf-8")
