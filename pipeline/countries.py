@@ -26,6 +26,8 @@ _DATA = Path(__file__).parent / "data"
 
 def _fold(text: str) -> str:
     """Lower-case, strip accents and curly quotes so that names compare loosely."""
+    if text.isascii():  # the common case, and the hot path of find_mentions
+        return text.strip().lower()
     text = unicodedata.normalize("NFKD", text)
     text = "".join(c for c in text if not unicodedata.combining(c))
     return text.replace("\u2019", "'").replace("\u2018", "'").strip().lower()

@@ -193,6 +193,7 @@ def run(inputs: list[str | Path], options: RunOptions) -> RunSummary:
     out = Path(options.out)
     out.mkdir(parents=True, exist_ok=True)
     load_model(options.model_path)  # fail fast, and share the loaded model with forked workers
+    _warm_up()
     version = f"{__version__}|{options.engine}|{model_identity(options.model_path)}"
     store = ChunkStore(out / ".d2r")
 
@@ -231,6 +232,20 @@ def run(inputs: list[str | Path], options: RunOptions) -> RunSummary:
     summary.evidence = summary.outputs.get("evidence", 0)
     summary.seconds = time.monotonic() - started
     return summary
+
+
+def _warm_up() -> None:
+    """Build the shared lookups once in the parent, so forked workers start ready."""
+    from pipeline.classify.cues import has_cue
+    from pipeline.classify.slots import extract_slots
+    from pipeline.countries import find_mentions, to_iso3
+    from pipeline.segment.sentences import sentencizer
+
+    sentencizer()
+    find_mentions("Turkey")
+    to_iso3("Viet Nam")
+    has_cue("arms")
+    extract_slots("Iran arms the Houthis.", "accuse", "SAU")
 
 
 def _drain(outcomes, total: int, key_of: dict, store: ChunkStore, options: RunOptions) -> None:

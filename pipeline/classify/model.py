@@ -4,7 +4,7 @@
 ``predict``, ``predict_proba``, ``classes_``).  Sentences without any
 assistance cue (decision rule 1 of the codebook) never reach the model: they
 get ``none`` with probability 1 at the cost of one regular expression.  The
-others go through TF-IDF word 1-3-grams and character 2-5-grams into a
+others go through TF-IDF word 1-2-grams and character 3-4-grams into a
 class-balanced logistic regression whose probabilities are calibrated by
 cross-validation (sigmoid), so that ``confidence`` means what it says.
 
@@ -73,8 +73,8 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
         texts = [model_text(t, s) for (t, s), k in zip(pairs, keep) if k]
         self.vectorizer_ = FeatureUnion(
             [
-                ("words", TfidfVectorizer(ngram_range=(1, 3), min_df=2, sublinear_tf=True)),
-                ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), min_df=2, sublinear_tf=True)),
+                ("words", TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True)),
+                ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 4), min_df=2, sublinear_tf=True)),
             ]
         )
         features = self.vectorizer_.fit_transform(texts)
@@ -121,12 +121,24 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
 
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        for _, vectorizer in self.vectorizer_.transformer_list:
-            # The terms min_df dropped: not needed to transform, and most of the file.
-            if hasattr(vectorizer, "stop_words_"):
-                del vectorizer.stop_words_
+        import copy
+
+        vectorizer = copy.deepcopy(self.vectorizer_)
+        vocabularies = {}
+        for name, part in vectorizer.transformer_list:
+            # The terms min_df dropped are not needed to transform and were most of the file.
+            if hasattr(part, "stop_words_"):
+                del part.stop_words_
+            # A vocabulary as one array of terms (in column order) loads in milliseconds;
+            # as a dict skops rebuilds it entry by entry, which took seconds.
+            terms = np.empty(len(part.vocabulary_), dtype=object)
+            for term, column in part.vocabulary_.items():
+                terms[column] = term
+            vocabularies[name] = np.array(terms.tolist(), dtype=str)
+            part.vocabulary_ = {}
         state = {
-            "vectorizer": self.vectorizer_,
+            "vectorizer": vectorizer,
+            "vocabularies": vocabularies,
             "model": self.model_,
             "params": json.dumps(self.get_params()),
             "meta": json.dumps(meta or {}),
@@ -141,6 +153,8 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
         model = cls(**json.loads(state["params"]))
         model.classes_ = np.array(LABELS)
         model.vectorizer_, model.model_ = state["vectorizer"], state["model"]
+        for name, part in model.vectorizer_.transformer_list:
+            part.vocabulary_ = {term: column for column, term in enumerate(state["vocabularies"][name].tolist())}
         model.meta_ = json.loads(state.get("meta") or "{}")
         return model
 

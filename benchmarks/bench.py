@@ -1,0 +1,232 @@
+"""``make bench``: d2r's speed figures, each beside its reference measured in the same run.
+
+Reads the real material in ../shared/data.  Prints:
+
+1. PDF pages per second over the seven 2020 Security Council records: d2r's
+   pdfium and pdfplumber engines, bare pypdfium2 text extraction, and plain
+   pdfplumber ``extract_text`` (targets: pdfium engine >= 0.5 x bare pypdfium2;
+   pdfplumber engine no slower than 1.5 x plain ``extract_text``).
+2. ``d2r classify`` sentences per second over 100,000 real General Debate
+   sentences, on one core (target >= 5,000/s).
+3. ``d2r run`` end-to-end words per second over one General Debate session,
+   beside spaCy's bare ``sentencizer`` over the same texts in one process
+   (target ratio >= 0.40), and the 1-worker against 2-worker speed-up (>= 1.7).
+4. With ``BENCH_FULL=1``: the whole General Debate corpus with two workers,
+   wall time and peak resident memory of all processes (targets 10 min, 4 GB).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = Path(os.environ.get("D2R_SHARED_DATA", ROOT.parent / "shared" / "data"))
+SESSION = os.environ.get("BENCH_SESSION", "Session 71 - 2016")
+
+
+def line(label: str, value: str, note: str = "") -> None:
+    print(f"  {label:<58} {value:>16}  {note}")
+
+
+def best_of(fn, repeat=3):
+    times = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return min(times)
+
+
+def bench_pdf() -> None:
+    import pdfplumber
+    import pypdfium2 as pdfium
+
+    from pipeline.ingest.clean import clean_pages
+    from pipeline.ingest.pdf import read_pdf
+
+    pdfs = sorted((DATA / "unsc-2020" / "pdf").glob("*.pdf"))
+    pages = sum(len(pdfium.PdfDocument(str(p))) for p in pdfs)
+
+    def bare_pdfium():
+        for p in pdfs:
+            doc = pdfium.PdfDocument(str(p))
+            for page in doc:
+                page.get_textpage().get_text_range()
+            doc.close()
+
+    def plain_plumber():
+        for p in pdfs:
+            with pdfplumber.open(str(p)) as doc:
+                for page in doc.pages:
+                    page.extract_text()
+
+    def engine(name):
+        def go():
+            for p in pdfs:
+                clean_pages(read_pdf(p, name)[0])
+        return go
+
+    bare = pages / best_of(bare_pdfium)
+    ours = pages / best_of(engine("pdfium"))
+    plain = pages / best_of(plain_plumber, 1)
+    plumber = pages / best_of(engine("pdfplumber"), 1)
+    print(f"\n1. PDF text, {len(pdfs)} Security Council records, {pages} pages (best of runs)")
+    line("bare pypdfium2 get_text_range", f"{bare:,.0f} pages/s")
+    line("d2r pdfium engine (with header removal, hyphens)", f"{ours:,.0f} pages/s", f"ratio {ours / bare:.2f} (target >= 0.50)")
+    line("plain pdfplumber extract_text (interleaves columns)", f"{plain:,.1f} pages/s")
+    line("d2r pdfplumber engine (column crops, cleaning)", f"{plumber:,.1f} pages/s",
+         f"time ratio {plain / plumber:.2f} (target <= 1.50)")
+
+
+def gd_sentences(n: int) -> list[dict]:
+    from pipeline.segment.sentences import sentence_spans
+
+    rows = []
+    for session in sorted((DATA / "ungdc").glob("Session *"), reverse=True):
+        files = sorted(session.glob("[A-Z]*_*_*.txt"))
+        texts = [f.read_text(encoding="utf-8", errors="replace") for f in files]
+        for f, text, spans in zip(files, texts, sentence_spans(texts)):
+            speaker = f.stem.split("_")[0]
+            for a, b in spans:
+                rows.append({"id": f"{f.stem}:{a}", "text": " ".join(text[a:b].split()), "speaker": speaker})
+                if len(rows) >= n:
+                    return rows
+    return rows
+
+
+def bench_classify() -> None:
+    rows = gd_sentences(100_000)
+    tmp = Path(tempfile.mkdtemp())
+    source, out = tmp / "in.jsonl", tmp / "out.jsonl"
+    source.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n", encoding="utf-8")
+    cmd = [sys.executable, "-m", "pipeline", "classify", str(source), "--out", str(out)]
+    if shutil.which("taskset"):
+        cmd = ["taskset", "-c", "0"] + cmd
+    env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1")
+    t = time.perf_counter()
+    subprocess.run(cmd, check=True, capture_output=True, env=env)
+    wall = time.perf_counter() - t
+
+    from pipeline.classify.predict import classify, load_model
+
+    model = load_model()
+    items = [(r["text"], r["speaker"]) for r in rows]
+    t = time.perf_counter()
+    predictions = classify(items, model)
+    inner = time.perf_counter() - t
+    relevant = sum(p.stance != "none" for p in predictions)
+    from pipeline.classify.cues import has_cue
+
+    gated = sum(has_cue(r["text"]) for r in rows)
+    print(f"\n2. d2r classify, {len(rows):,} General Debate sentences (2021 backwards), one core")
+    line("d2r classify command (JSON Lines in and out, start-up included)", f"{len(rows) / wall:,.0f} sent/s", "(target >= 5,000)")
+    line("classify() in process (model, scores, slots)", f"{len(rows) / inner:,.0f} sent/s")
+    line("sentences past the cue gate / labelled not none", f"{gated:,} / {relevant:,}")
+    shutil.rmtree(tmp)
+
+
+class PeakMemory:
+    """Peak resident memory of a process and all its children, sampled every 0.1 s."""
+
+    def __init__(self, pid: int):
+        import psutil
+
+        self.process, self.peak, self._stop = psutil.Process(pid), 0, threading.Event()
+        self.thread = threading.Thread(target=self._watch, daemon=True)
+        self.thread.start()
+
+    def _watch(self):
+        import psutil
+
+        while not self._stop.is_set():
+            try:
+                procs = [self.process] + self.process.children(recursive=True)
+                total = sum(p.memory_info().rss for p in procs if p.is_running())
+                self.peak = max(self.peak, total)
+            except psutil.Error:
+                pass
+            time.sleep(0.1)
+
+    def stop(self) -> int:
+        self._stop.set()
+        self.thread.join()
+        return self.peak
+
+
+def timed_run(inputs: list[Path], workers: int, extra=()) -> tuple[float, int]:
+    out = Path(tempfile.mkdtemp()) / "out"
+    cmd = [sys.executable, "-m", "pipeline", "run", *map(str, inputs), "--out", str(out), "--workers", str(workers), "-q", *extra]
+    t = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    memory = PeakMemory(proc.pid)
+    _, err = proc.communicate()
+    wall = time.perf_counter() - t
+    peak = memory.stop()
+    if proc.returncode:
+        raise SystemExit(f"d2r run failed: {err.decode()[-500:]}")
+    shutil.rmtree(out.parent)
+    return wall, peak
+
+
+def bench_run() -> None:
+    import spacy
+
+    folder = DATA / "ungdc" / SESSION
+    files = sorted(folder.glob("[A-Z]*_*_*.txt"))
+    texts = [f.read_text(encoding="utf-8", errors="replace") for f in files]
+    words = sum(len(t.split()) for t in texts)
+    nlp = spacy.blank("en")
+    nlp.add_pipe("sentencizer")
+
+    def bare():
+        for doc in nlp.pipe(texts, batch_size=64):
+            for _ in doc.sents:
+                pass
+
+    bare_wps = words / best_of(bare, 2)
+    one, _ = timed_run([folder], 1)
+    two, peak = timed_run([folder], 2)
+    print(f"\n3. d2r run over General Debate {SESSION}: {len(files)} speeches, {words:,} words")
+    line("spaCy bare sentencizer, one process", f"{bare_wps:,.0f} words/s")
+    line("d2r run --workers 2, end to end (start-up included)", f"{words / two:,.0f} words/s",
+         f"ratio {words / two / bare_wps:.2f} (target >= 0.40)")
+    line("d2r run --workers 1", f"{words / one:,.0f} words/s", f"{one:.1f} s")
+    line("speed-up of 2 workers over 1", f"{one / two:.2f}x", f"{two:.1f} s (target >= 1.7)")
+    line("peak resident memory, all processes (2 workers)", f"{peak / 2**20:,.0f} MB")
+
+
+def bench_full() -> None:
+    folder = DATA / "ungdc"
+    files = list(folder.glob("*/[A-Z]*_*_*.txt"))
+    words = sum(len(f.read_text(encoding="utf-8", errors="replace").split()) for f in files)
+    wall, peak = timed_run([folder], 2)
+    print(f"\n4. d2r run over the whole General Debate corpus: {len(files):,} speeches, {words:,} words, 2 workers")
+    line("wall time", f"{wall / 60:.1f} min", "(target <= 10)")
+    line("peak resident memory, all processes", f"{peak / 2**30:.2f} GB", "(target < 4)")
+    line("throughput", f"{words / wall:,.0f} words/s")
+
+
+def main() -> None:
+    if not DATA.exists():
+        raise SystemExit(f"bench: the shared data is not at {DATA}")
+    print(f"d2r benchmarks on {os.cpu_count()} cores ({time.strftime('%Y-%m-%d %H:%M')})")
+    bench_pdf()
+    bench_classify()
+    bench_run()
+    if os.environ.get("BENCH_FULL"):
+        bench_full()
+    else:
+        print("\n(set BENCH_FULL=1 for the whole-corpus wall time and peak memory)")
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(ROOT))
+    main()
