@@ -161,8 +161,9 @@ class PeakMemory:
         return self.peak
 
 
-def timed_run(inputs: list[Path], workers: int, extra=()) -> tuple[float, int]:
-    out = Path(tempfile.mkdtemp()) / "out"
+def timed_run(inputs: list[Path], workers: int, extra=(), out: Path | None = None) -> tuple[float, int]:
+    keep = out is not None
+    out = out or Path(tempfile.mkdtemp()) / "out"
     cmd = [sys.executable, "-m", "pipeline", "run", *map(str, inputs), "--out", str(out), "--workers", str(workers), "-q", *extra]
     t = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -172,7 +173,8 @@ def timed_run(inputs: list[Path], workers: int, extra=()) -> tuple[float, int]:
     peak = memory.stop()
     if proc.returncode:
         raise SystemExit(f"d2r run failed: {err.decode()[-500:]}")
-    shutil.rmtree(out.parent)
+    if not keep:
+        shutil.rmtree(out.parent)
     return wall, peak
 
 
@@ -207,11 +209,25 @@ def bench_full() -> None:
     folder = DATA / "ungdc"
     files = list(folder.glob("*/[A-Z]*_*_*.txt"))
     words = sum(len(f.read_text(encoding="utf-8", errors="replace").split()) for f in files)
-    wall, peak = timed_run([folder], 2)
+    work = Path(tempfile.mkdtemp())
+    extra = work / "new"
+    extra.mkdir()
+    out = work / "out"
+    wall, peak = timed_run([folder, extra], 2, out=out)
     print(f"\n4. d2r run over the whole General Debate corpus: {len(files):,} speeches, {words:,} words, 2 workers")
     line("wall time", f"{wall / 60:.1f} min", "(target <= 10)")
     line("peak resident memory, all processes", f"{peak / 2**30:.2f} GB", "(target < 4)")
     line("throughput", f"{words / wall:,.0f} words/s")
+    before = (out / "evidence.csv").read_text(encoding="utf-8").splitlines()
+    (extra / "ZZZ_76_2021.txt").write_text(
+        "Certain neighbouring States continue to arm and finance the terrorist groups that attack our villages.\n",
+        encoding="utf-8")
+    again, _ = timed_run([folder, extra], 2, out=out)
+    after = (out / "evidence.csv").read_text(encoding="utf-8").splitlines()
+    changed = len(set(after) ^ set(before))
+    line("adding one file and running again", f"{again:.1f} s", f"{again / wall:.1%} of the full run (target < 5%)")
+    line("evidence rows changed by that file", f"{changed}")
+    shutil.rmtree(work)
 
 
 def main() -> None:

@@ -10,19 +10,16 @@ M23 ...) live in readable CSV files in ``pipeline/data``.
 
 from __future__ import annotations
 
-import csv
 import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 
 import country_converter
 import pandas as pd
 
-_DATA = Path(__file__).parent / "data"
-
+from pipeline.tables import read_table
 
 def _fold(text: str) -> str:
     """Lower-case, strip accents and curly quotes so that names compare loosely."""
@@ -33,9 +30,11 @@ def _fold(text: str) -> str:
     return text.replace("\u2019", "'").replace("\u2018", "'").strip().lower()
 
 
-def _read_csv(name: str) -> list[dict[str, str]]:
-    with open(_DATA / name, encoding="utf-8", newline="") as fh:
-        return list(csv.DictReader(fh))
+@lru_cache(maxsize=1)
+def _coco_table() -> pd.DataFrame:
+    """country_converter's bundled table, with Namibia's ``NA`` kept as a code."""
+    tsv = Path(country_converter.__file__).parent / "country_data.tsv"
+    return pd.read_csv(tsv, sep="\t", keep_default_na=False, dtype=str, encoding="utf-8")
 
 
 @dataclass(frozen=True)
@@ -47,8 +46,7 @@ class _Tables:
 
 @lru_cache(maxsize=1)
 def _tables() -> _Tables:
-    tsv = Path(country_converter.__file__).parent / "country_data.tsv"
-    frame = pd.read_csv(tsv, sep="\t", keep_default_na=False, dtype=str, encoding="utf-8")
+    frame = _coco_table()
     exact: dict[str, str] = {}
     regexes: list[tuple[re.Pattern[str], str]] = []
     names: dict[str, str] = {}
@@ -60,7 +58,7 @@ def _tables() -> _Tables:
         exact.setdefault(_fold(row.name_short), iso3)
         exact.setdefault(_fold(row.name_official), iso3)
         regexes.append((re.compile(row.regex, re.IGNORECASE), iso3))
-    for row in _read_csv("country_aliases.csv"):
+    for row in read_table("country_aliases.csv"):
         exact[_fold(row["alias"])] = row["iso3"]
         names.setdefault(row["iso3"], row["alias"])
     return _Tables(exact, regexes, names)
@@ -110,16 +108,15 @@ class Mention:
 def _mention_pattern() -> tuple[re.Pattern[str], dict[str, tuple[str, str]]]:
     """One alternation of every known name, longest first, word-bounded."""
     lookup: dict[str, tuple[str, str]] = {}
-    tsv = Path(country_converter.__file__).parent / "country_data.tsv"
-    frame = pd.read_csv(tsv, sep="\t", keep_default_na=False, dtype=str, encoding="utf-8")
+    frame = _coco_table()
     for row in frame.itertuples(index=False):
         if row.ISO3 and row.name_short:
             lookup.setdefault(_fold(row.name_short), (row.ISO3, "state"))
-    for row in _read_csv("country_aliases.csv"):
+    for row in read_table("country_aliases.csv"):
         lookup[_fold(row["alias"])] = (row["iso3"], "state")
-    for row in _read_csv("country_adjectives.csv"):
+    for row in read_table("country_adjectives.csv"):
         lookup.setdefault(_fold(row["adjective"]), (row["iso3"], "adjective"))
-    for row in _read_csv("actors.csv"):
+    for row in read_table("actors.csv"):
         kind = "government" if row["kind"] == "government" else "actor"
         lookup.setdefault(_fold(row["alias"]), (row["actor"], kind))
     alternation = "|".join(re.escape(k) for k in sorted(lookup, key=len, reverse=True))

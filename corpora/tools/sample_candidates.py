@@ -80,6 +80,21 @@ def speeches():
         yield f"UNSC {path.stem}", speaker or m.group(1), "2020", rest
 
 
+def candidates(pattern, stratum, seen=frozenset()):
+    """Every sentence matching ``pattern`` that is not in ``seen``, as a candidate row."""
+    pool = []
+    for source, speaker, year, text in speeches():
+        sents = sentences(text)
+        for i, sent in enumerate(sents):
+            if pattern.search(sent):
+                row = {"source": f"{source} sent {i}", "speech": source, "speaker": speaker, "year": year,
+                       "text": sent, "context": sents[i - 1] if i else "", "stratum": stratum}
+                row["id"] = hashlib.sha1(row["source"].encode()).hexdigest()[:12]
+                if row["id"] not in seen:
+                    pool.append(row)
+    return pool
+
+
 def main():
     rng = random.Random(20261202)
     pools = {"rare": [], "cue": [], "random": []}
@@ -129,16 +144,7 @@ def round_two(n=1200, seed=20261203):
     rng = random.Random(seed)
     out_dir = Path(__file__).resolve().parents[1] / "annotations"
     seen = {json.loads(l)["id"] for l in open(out_dir / "candidates.jsonl", encoding="utf-8")}
-    pool = []
-    for source, speaker, year, text in speeches():
-        sents = sentences(text)
-        for i, sent in enumerate(sents):
-            if STRONG.search(sent):
-                row = {"source": f"{source} sent {i}", "speech": source, "speaker": speaker, "year": year,
-                       "text": sent, "context": sents[i - 1] if i else "", "stratum": "strong"}
-                row["id"] = hashlib.sha1(row["source"].encode()).hexdigest()[:12]
-                if row["id"] not in seen:
-                    pool.append(row)
+    pool = candidates(STRONG, "strong", seen)
     print("strong pool", len(pool))
     # UNSC 2020 debates are fewer but denser in replies; give them a third of the draw.
     unsc = [r for r in pool if r["source"].startswith("UNSC")]
@@ -172,16 +178,7 @@ def round_three(n=900, seed=20261204):
     seen = set()
     for name in ("d2r_round1.jsonl", "d2r_round2.jsonl"):
         seen |= {json.loads(l)["id"] for l in open(out_dir / name, encoding="utf-8")}
-    pool = []
-    for source, speaker, year, text in speeches():
-        sents = sentences(text)
-        for i, sent in enumerate(sents):
-            if DENY_ADMIT.search(sent):
-                row = {"source": f"{source} sent {i}", "speech": source, "speaker": speaker, "year": year,
-                       "text": sent, "context": sents[i - 1] if i else "", "stratum": "deny_admit"}
-                row["id"] = hashlib.sha1(row["source"].encode()).hexdigest()[:12]
-                if row["id"] not in seen:
-                    pool.append(row)
+    pool = candidates(DENY_ADMIT, "deny_admit", seen)
     print("deny/admit pool", len(pool))
     chosen = rng.sample(pool, min(n, len(pool)))
     with open(out_dir / "candidates_round3.jsonl", "w", encoding="utf-8") as fh:
@@ -208,16 +205,7 @@ def round_four(n_likely=900, n_unsure=300, seed=20261205):
                    TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), min_df=2, sublinear_tf=True)),
         LogisticRegression(C=3, class_weight="balanced", max_iter=3000),
     ).fit([r["text"] for r in labelled], [r["stance"] != "none" for r in labelled])
-    pool = []
-    for source, speaker, year, text in speeches():
-        sents = sentences(text)
-        for i, sent in enumerate(sents):
-            if ASSIST.search(sent):
-                row = {"source": f"{source} sent {i}", "speech": source, "speaker": speaker, "year": year,
-                       "text": sent, "context": sents[i - 1] if i else ""}
-                row["id"] = hashlib.sha1(row["source"].encode()).hexdigest()[:12]
-                if row["id"] not in seen:
-                    pool.append(row)
+    pool = candidates(ASSIST, "", seen)
     scores = model.predict_proba([r["text"] for r in pool])[:, 1]
     order = sorted(range(len(pool)), key=lambda i: -scores[i])
     likely = order[:n_likely]

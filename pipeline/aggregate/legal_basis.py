@@ -9,13 +9,12 @@ why the rule holds.  A row gets every tag whose rule matches, in table order.
 
 from __future__ import annotations
 
-import csv
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 
-_TABLE = Path(__file__).resolve().parents[1] / "data" / "legal_basis.csv"
+from pipeline.tables import read_table
+
 
 
 @dataclass(frozen=True)
@@ -36,20 +35,19 @@ def _values(cell: str) -> frozenset:
 
 @lru_cache(maxsize=1)
 def rules() -> tuple[Rule, ...]:
-    with open(_TABLE, encoding="utf-8", newline="") as fh:
-        return tuple(
-            Rule(
-                tag=row["tag"],
-                applies_to=row["applies_to"],
-                stance=_values(row["stance"]),
-                assistance=_values(row["assistance"]),
-                violation=_values(row["violation"]),
-                mode=_values(row["mode"]),
-                pattern=re.compile(row["text_pattern"], re.I) if row["text_pattern"] else None,
-                reasoning=row["reasoning"],
-            )
-            for row in csv.DictReader(fh)
+    return tuple(
+        Rule(
+            tag=row["tag"],
+            applies_to=row["applies_to"],
+            stance=_values(row["stance"]),
+            assistance=_values(row["assistance"]),
+            violation=_values(row["violation"]),
+            mode=_values(row["mode"]),
+            pattern=re.compile(row["text_pattern"], re.I) if row["text_pattern"] else None,
+            reasoning=row["reasoning"],
         )
+        for row in read_table("legal_basis.csv")
+    )
 
 
 def _ok(allowed: frozenset, value: str) -> bool:

@@ -6,18 +6,15 @@ agenda or title: "Iran arms the Houthis" is Yemen whatever the agenda item.
 
 from __future__ import annotations
 
-import csv
 import re
 from functools import lru_cache
-from pathlib import Path
 
-_TABLE = Path(__file__).resolve().parents[1] / "data" / "situations.csv"
+from pipeline.tables import read_table
 
 
 @lru_cache(maxsize=1)
 def _situations() -> tuple[tuple[str, re.Pattern], ...]:
-    with open(_TABLE, encoding="utf-8", newline="") as fh:
-        return tuple((row["situation"], re.compile(row["pattern"])) for row in csv.DictReader(fh))
+    return tuple((row["situation"], re.compile(row["pattern"])) for row in read_table("situations.csv"))
 
 
 def situation_of(*texts: str) -> str:

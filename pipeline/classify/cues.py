@@ -10,18 +10,15 @@ models must beat.
 
 from __future__ import annotations
 
-import csv
 import re
 from functools import lru_cache
-from pathlib import Path
 
-_DATA = Path(__file__).resolve().parents[1] / "data" / "cues.csv"
+from pipeline.tables import read_table
 
 
 @lru_cache(maxsize=1)
 def _assist() -> re.Pattern[str]:
-    with open(_DATA, encoding="utf-8", newline="") as fh:
-        rows = {row["name"]: row["pattern"] for row in csv.DictReader(fh)}
+    rows = {row["name"]: row["pattern"] for row in read_table("cues.csv")}
     return re.compile(rows["assist"], re.I)
 
 

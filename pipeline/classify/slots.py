@@ -8,14 +8,10 @@ speaker's code only in the output tables.
 
 from __future__ import annotations
 
-import csv
 import re
-from functools import lru_cache
-from pathlib import Path
 
 from pipeline.countries import find_mentions
-
-_DATA = Path(__file__).resolve().parents[1] / "data" / "slot_words.csv"
+from pipeline.tables import patterns_by
 _SUPPORT = re.compile(
     r"\b(?:arm(?:s|ed|ing)?|suppl(?:y|ies|ied|ying)|financ\w*|fund(?:s|ed|ing)?|harbou?r\w*|sponsor\w*|"
     r"support\w*|assist\w*|shelter\w*|train\w*|equip\w*|back(?:s|ed|ing)?|provid\w*|send\w*|sent|"
@@ -27,13 +23,8 @@ _SELF_REFRAIN = re.compile(
 )
 
 
-@lru_cache(maxsize=1)
 def _words() -> dict[str, list[tuple[str, re.Pattern[str]]]]:
-    table: dict[str, list[tuple[str, re.Pattern[str]]]] = {}
-    with open(_DATA, encoding="utf-8", newline="") as fh:
-        for row in csv.DictReader(fh):
-            table.setdefault(row["slot"], []).append((row["value"], re.compile(row["pattern"], re.I)))
-    return table
+    return patterns_by("slot_words.csv", "slot")
 
 
 def assistance_of(text: str) -> str:

@@ -11,14 +11,12 @@ field are in ``pipeline/data/refrain_rules.csv``.
 
 from __future__ import annotations
 
-import csv
 import re
-from functools import lru_cache
-from pathlib import Path
 
 from pipeline.countries import find_mentions
 from pipeline.records import Clause, Document
 from pipeline.segment.text import PagedText
+from pipeline.tables import patterns_by
 
 # OCR'd resolutions print "S." for "5." and "l." for "1."; such numbers are read back.
 _OPERATIVE = re.compile(r"^\s*([\dSlIO]{1,3})\.\s+(?=[A-Z(])", re.M)
@@ -36,16 +34,10 @@ _PREAMBLE_START = re.compile(
     r"Alarmed|Concerned|Noting|Having|Acting|Taking|Recalling|Reaffirming|Recognizing|Welcoming|"
     r"Emphasizing|Stressing|Underlining|Expressing|Further|Also|Strongly|Considering|Affirming)",
 )
-_RULES = Path(__file__).resolve().parents[1] / "data" / "refrain_rules.csv"
 
 
-@lru_cache(maxsize=1)
 def _rules() -> dict[str, list[tuple[str, re.Pattern[str]]]]:
-    rules: dict[str, list[tuple[str, re.Pattern[str]]]] = {}
-    with open(_RULES, encoding="utf-8", newline="") as fh:
-        for row in csv.DictReader(fh):
-            rules.setdefault(row["field"], []).append((row["value"], re.compile(row["pattern"], re.I)))
-    return rules
+    return patterns_by("refrain_rules.csv", "field")
 
 
 def split_clauses(doc: Document) -> list[Clause]:
