@@ -123,43 +123,47 @@ def _write_sentences(store, chunks, doc_ids, rank, path: Path) -> int:
 
         table = SCHEMAS["sentences"].empty_table()
     table = table.filter(pc.is_in(table["doc_id"], value_set=pa.array(sorted(doc_ids), pa.string())))
-    ranks = pa.array([rank[d] for d in table["doc_id"].to_pylist()], pa.int64())
+    by_rank = pa.array(sorted(rank, key=rank.get), pa.string())
+    ranks = pc.index_in(table["doc_id"], value_set=by_rank)  # position in path order, computed in Arrow
     table = table.append_column("_rank", ranks).sort_by([("_rank", "ascending"), ("start", "ascending")]).drop_columns(["_rank"])
     sink = pa.BufferOutputStream()
-    pq.write_table(table, sink, compression="zstd")
+    pq.write_table(table, sink, compression="zstd", compression_level=1)
     atomic_write_bytes(path, sink.getvalue().to_pybytes())
     return table.num_rows
+
+
+def _summarise(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """Per group of ``keys``: count, documents, first and last date, most confident evidence.
+
+    One sort and one groupby for the whole table: the strongest example is the
+    first row of each group once rows are ordered by confidence (then id).
+    """
+    ordered = frame.assign(_date=frame["date"].fillna("").replace("", pd.NA)).sort_values(
+        ["confidence", "evidence_id"], ascending=[False, True], kind="stable")
+    grouped = ordered.groupby(keys, sort=True, dropna=False)
+    return grouped.agg(
+        count=("evidence_id", "size"),
+        documents=("doc_id", "nunique"),
+        first_date=("_date", "min"),
+        last_date=("_date", "max"),
+        strongest_evidence_id=("evidence_id", "first"),
+    ).reset_index().fillna({"first_date": "", "last_date": ""})
 
 
 def state_summary(evidence: pd.DataFrame) -> pd.DataFrame:
     """Per State and stance, as speaker; and, for ``accuse``, as the State accused."""
     if evidence.empty:
         return pd.DataFrame(columns=STATE_COLUMNS)
-    rows = []
     speaking = evidence[evidence["speaker_iso3"].fillna("") != ""]
-    for (iso3, stance), group in speaking.groupby(["speaker_iso3", "stance"], sort=True):
-        rows.append(_state_row(iso3, "speaker", stance, group))
+    as_speaker = _summarise(speaking, ["speaker_iso3", "stance"]).rename(columns={"speaker_iso3": "iso3"})
+    as_speaker["role"] = "speaker"
     accused = evidence[(evidence["stance"] == "accuse") & evidence["assister"].fillna("").str.fullmatch(r"[A-Z]{2,3}")]
-    for iso3, group in accused.groupby("assister", sort=True):
-        rows.append(_state_row(iso3, "accused", "accuse", group))
-    return pd.DataFrame(rows, columns=STATE_COLUMNS).sort_values(["iso3", "role", "stance"], kind="stable")
-
-
-def _state_row(iso3: str, role: str, stance: str, group: pd.DataFrame) -> dict:
-    dates = group["date"].fillna("")
-    dates = dates[dates != ""]
-    strongest = group.sort_values(["confidence", "evidence_id"], ascending=[False, True], kind="stable").iloc[0]
-    return {
-        "iso3": iso3,
-        "state": country_name(iso3),
-        "role": role,
-        "stance": stance,
-        "count": len(group),
-        "documents": group["doc_id"].nunique(),
-        "first_date": dates.min() if len(dates) else "",
-        "last_date": dates.max() if len(dates) else "",
-        "strongest_evidence_id": strongest["evidence_id"],
-    }
+    as_accused = _summarise(accused, ["assister"]).rename(columns={"assister": "iso3"}) if len(accused) else pd.DataFrame()
+    if len(as_accused):
+        as_accused["role"], as_accused["stance"] = "accused", "accuse"
+    states = pd.concat([as_speaker, as_accused], ignore_index=True)
+    states["state"] = states["iso3"].map(country_name)
+    return states.reindex(columns=STATE_COLUMNS).sort_values(["iso3", "role", "stance"], kind="stable")
 
 
 def accusation_network(evidence: pd.DataFrame) -> pd.DataFrame:
@@ -167,16 +171,9 @@ def accusation_network(evidence: pd.DataFrame) -> pd.DataFrame:
     if evidence.empty:
         return pd.DataFrame(columns=ACCUSATION_COLUMNS)
     acc = evidence[(evidence["stance"] == "accuse") & (evidence["assister"].fillna("") != "")]
-    rows = []
-    for (accuser, accused, assisted), group in acc.groupby(
-        [acc["speaker_iso3"].fillna(""), "assister", acc["assisted"].fillna("")], sort=True
-    ):
-        dates = group["date"].fillna("")
-        dates = dates[dates != ""]
-        best = group.sort_values(["confidence", "evidence_id"], ascending=[False, True], kind="stable").iloc[0]
-        rows.append({
-            "accuser_iso3": accuser, "accused": accused, "assisted": assisted, "count": len(group),
-            "first_date": dates.min() if len(dates) else "", "last_date": dates.max() if len(dates) else "",
-            "example_evidence_id": best["evidence_id"],
-        })
-    return pd.DataFrame(rows, columns=ACCUSATION_COLUMNS)
+    if acc.empty:
+        return pd.DataFrame(columns=ACCUSATION_COLUMNS)
+    acc = acc.assign(speaker_iso3=acc["speaker_iso3"].fillna(""), assisted=acc["assisted"].fillna(""))
+    network = _summarise(acc, ["speaker_iso3", "assister", "assisted"]).rename(columns={
+        "speaker_iso3": "accuser_iso3", "assister": "accused", "strongest_evidence_id": "example_evidence_id"})
+    return network.reindex(columns=ACCUSATION_COLUMNS)

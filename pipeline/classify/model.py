@@ -193,10 +193,12 @@ def load_skops(path: str | Path):
     if not zipfile.is_zipfile(path):
         raise ModelFileError(f"{path} is not a skops model file")
     try:
-        untrusted = sio.get_untrusted_types(file=path)
-    except Exception as exc:  # a damaged archive
+        # One pass: skops refuses any type outside the list while it loads.
+        return sio.load(path, trusted=TRUSTED_TYPES)
+    except sio.exceptions.UntrustedTypesFoundException as exc:
+        import re
+
+        found = re.findall(r"'([\w.]+)'", str(exc).split("\n", 1)[0]) or ["(unnamed)"]
+        raise ModelFileError(f"{path} holds types d2r does not trust: {', '.join(sorted(set(found)))}") from None
+    except (zipfile.BadZipFile, KeyError, ValueError, TypeError) as exc:  # a damaged archive
         raise ModelFileError(f"{path} is not a readable skops model file ({type(exc).__name__})") from None
-    unexpected = sorted(set(untrusted) - set(TRUSTED_TYPES))
-    if unexpected:
-        raise ModelFileError(f"{path} holds types d2r does not trust: {', '.join(unexpected)}")
-    return sio.load(path, trusted=untrusted)
