@@ -96,7 +96,7 @@ def run_local(
                 slot.give(pending.pop())
         while any(s.item is not None for s in slots):
             busy = [s for s in slots if s.item is not None]
-            ready = wait([s.conn for s in busy], timeout=1.0)
+            ready = wait([s.conn for s in busy], timeout=min(1.0, max(0.05, time_limit / 5)))
             for slot in busy:
                 if slot.conn in ready:
                     try:
