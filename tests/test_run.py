@@ -154,3 +154,16 @@ def test_report_command_rebuilds_from_the_tables(sample_run, tmp_path):
     (out / "report.html").unlink()
     d2r("report", out)
     assert 'id="evidence"' in (out / "report.html").read_text(encoding="utf-8")
+
+
+def test_nothing_is_written_outside_out(tmp_path, sample_dir):
+    inputs = tmp_path / "in"
+    shutil.copytree(sample_dir, inputs)
+
+    def snapshot():
+        return {str(p.relative_to(tmp_path)): p.stat().st_mtime_ns for p in tmp_path.rglob("*") if "out" not in p.parts}
+
+    before = snapshot()
+    d2r("run", inputs, "--out", tmp_path / "out", "-q")
+    assert snapshot() == before
+    assert (tmp_path / "out" / "evidence.csv").exists()
