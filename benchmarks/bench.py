@@ -94,9 +94,11 @@ def gd_sentences(n: int) -> list[dict]:
         files = sorted(session.glob("[A-Z]*_*_*.txt"))
         texts = [f.read_text(encoding="utf-8", errors="replace") for f in files]
         for f, text, spans in zip(files, texts, sentence_spans(texts)):
-            speaker = f.stem.split("_")[0]
+            speaker, previous = f.stem.split("_")[0], ""
             for a, b in spans:
-                rows.append({"id": f"{f.stem}:{a}", "text": " ".join(text[a:b].split()), "speaker": speaker})
+                sentence = " ".join(text[a:b].split())
+                rows.append({"id": f"{f.stem}:{a}", "text": sentence, "context": previous, "speaker": speaker})
+                previous = sentence
                 if len(rows) >= n:
                     return rows
     return rows
@@ -118,7 +120,7 @@ def bench_classify() -> None:
     from pipeline.classify.predict import classify, load_model
 
     model = load_model()
-    items = [(r["text"], r["speaker"]) for r in rows]
+    items = [(r["text"], r["speaker"], r["context"]) for r in rows]
     t = time.perf_counter()
     predictions = classify(items, model)
     inner = time.perf_counter() - t

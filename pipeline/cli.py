@@ -104,7 +104,7 @@ def classify(
             _fail(f"{input}: line {n} has no 'text' string")
     loaded = load_model(str(model) if model else None)
     speakers = [to_iso3(r.get("speaker") or "") or (r.get("speaker") or "") for r in rows]
-    predictions = classify_items([(r["text"], s) for r, s in zip(rows, speakers)], loaded)
+    predictions = classify_items([(r["text"], s, r.get("context") or "") for r, s in zip(rows, speakers)], loaded)
     lines = []
     for row, p in zip(rows, predictions):
         row = dict(row, stance=p.stance, confidence=p.confidence, scores=p.scores, **p.slots)
@@ -148,7 +148,7 @@ def evaluate(
     if not examples:
         _fail(f"{gold}: no labelled sentences (each line needs a 'stance')")
     loaded = load_model(str(model) if model else None)
-    predicted = classify_items([(e.text, to_iso3(e.speaker) or e.speaker) for e in examples], loaded)
+    predicted = classify_items([(e.text, to_iso3(e.speaker) or e.speaker, e.context) for e in examples], loaded)
     result = scores([e.stance for e in examples], [p.stance for p in predicted])
     typer.echo(json.dumps(result, indent=2) if as_json else format_report(result))
 

@@ -64,6 +64,7 @@ def _tables() -> _Tables:
     return _Tables(exact, regexes, names)
 
 
+@lru_cache(maxsize=8192)
 def to_iso3(name: str | None) -> str:
     """Return the ISO3 code (or ``EU``/``AU``/historical code) for a delegation name.
 

@@ -27,7 +27,7 @@ def test_the_least_certain_come_first(sample_dir):
     picked = uncertain_sentences([sample_dir], 4, None)
     distances = []
     for sentence, _ in picked:
-        proba = model.predict_proba([(sentence.text, sentence.speaker_iso3)])[0]
+        proba = model.predict_proba([(sentence.text, sentence.speaker_iso3, sentence.context)])[0]
         distances.append(abs((1 - proba[-1]) - model.threshold))
     assert distances == sorted(distances)
 

@@ -69,7 +69,7 @@ def test_known_sentences_from_the_general_debate(shipped):
     rus = _sentences(need_data("ungdc", "Session 71 - 2016", "RUS_71_2016.txt"))
     request = next(s for s in rus if s.text.startswith("Largely thanks to Russia"))
     picked = [turkey, request]
-    predictions = classify([(s.text, s.speaker_iso3) for s in picked], shipped)
+    predictions = classify([(s.text, s.speaker_iso3, s.context) for s in picked], shipped)
     assert [p.stance for p in predictions] == ["accuse", "admit"]
     assert predictions[0].slots["assister"] == "TUR"
     assert predictions[1].slots["assister"] == "SPEAKER"

@@ -43,7 +43,7 @@ def uncertain_sentences(inputs, n: int, model_path: str | None):
         sentences = [s for s in segment(doc).sentences if has_cue(s.text)]
         if not sentences:
             continue
-        proba = model.predict_proba([(s.text, s.speaker_iso3) for s in sentences])
+        proba = model.predict_proba([(s.text, s.speaker_iso3, s.context) for s in sentences])
         for s, row in zip(sentences, proba):
             relevance = 1 - row[LABELS.index("none")]
             entropy = -sum(p * math.log(p) for p in row if p > 0)

@@ -9,10 +9,28 @@ model, and "Syria has never armed ..." said by Syria looks like a denial.
 
 from __future__ import annotations
 
+import re
+
 from pipeline.countries import find_mentions, to_iso3
 
 
-def model_text(text: str, speaker: str = "") -> str:
+_WORD = re.compile(r"[A-Za-z]{4,}")
+
+
+def model_text(text: str, speaker: str = "", context: str = "") -> str:
+    """The sentence in the speaker's terms, then the words of its context marked ``ctx``.
+
+    The context (the sentence before) carries what a denial or an admission
+    answers ("these allegations", "at their request"), so its words are
+    features of their own, kept apart from the sentence's.
+    """
+    marked = _in_speaker_terms(text, speaker)
+    if context:
+        marked += " " + " ".join("ctx" + w.lower() for w in _WORD.findall(context))
+    return marked
+
+
+def _in_speaker_terms(text: str, speaker: str) -> str:
     speaker_code = to_iso3(speaker) if speaker and len(speaker) != 3 else speaker
     mentions = find_mentions(text)
     if not mentions:

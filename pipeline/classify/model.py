@@ -4,7 +4,8 @@
 ``predict``, ``predict_proba``, ``classes_``).  Sentences without any
 assistance cue (decision rule 1 of the codebook) never reach the model: they
 get ``none`` with probability 1 at the cost of one regular expression.  The
-others go through TF-IDF word 1-2-grams and character 3-4-grams into a
+others (with the words of the sentence before, see ``features.py``) go
+through TF-IDF word 1-2-grams and character 3-4-grams into a
 class-balanced logistic regression whose probabilities are calibrated by
 cross-validation (sigmoid), so that ``confidence`` means what it says.
 
@@ -38,19 +39,19 @@ class ModelFileError(Exception):
     """A model file that is missing, not a skops archive, or holds untrusted types."""
 
 
-def _as_pairs(X) -> list[tuple[str, str]]:
-    """Accept strings, (text, speaker) pairs, Examples or dicts."""
-    pairs = []
+def _as_items(X) -> list[tuple[str, str, str]]:
+    """Accept strings, (text, speaker[, context]) tuples, Examples or dicts."""
+    items = []
     for x in X:
         if isinstance(x, str):
-            pairs.append((x, ""))
+            items.append((x, "", ""))
         elif isinstance(x, tuple):
-            pairs.append((x[0], x[1] if len(x) > 1 else ""))
+            items.append((x[0], x[1] if len(x) > 1 else "", x[2] if len(x) > 2 else ""))
         elif isinstance(x, dict):
-            pairs.append((x["text"], x.get("speaker") or ""))
+            items.append((x["text"], x.get("speaker") or "", x.get("context") or ""))
         else:
-            pairs.append((x.text, getattr(x, "speaker", "") or ""))
-    return pairs
+            items.append((x.text, getattr(x, "speaker", "") or "", getattr(x, "context", "") or ""))
+    return items
 
 
 class StanceClassifier(ClassifierMixin, BaseEstimator):
@@ -67,10 +68,10 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
 
     # -- training ---------------------------------------------------------
     def fit(self, X, y):
-        pairs, y = _as_pairs(X), np.asarray(y)
+        items, y = _as_items(X), np.asarray(y)
         self.classes_ = np.array(LABELS)
-        keep = np.array([self._passes(t) for t, _ in pairs])
-        texts = [model_text(t, s) for (t, s), k in zip(pairs, keep) if k]
+        keep = np.array([self._passes(item[0]) for item in items])
+        texts = [model_text(*item) for item, k in zip(items, keep) if k]
         self.vectorizer_ = FeatureUnion(
             [
                 ("words", TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True)),
@@ -90,12 +91,12 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
 
     # -- prediction -------------------------------------------------------
     def predict_proba(self, X) -> np.ndarray:
-        pairs = _as_pairs(X)
-        out = np.zeros((len(pairs), len(self.classes_)))
+        items = _as_items(X)
+        out = np.zeros((len(items), len(self.classes_)))
         out[:, list(self.classes_).index("none")] = 1.0
-        idx = [i for i, (t, _) in enumerate(pairs) if self._passes(t)]
+        idx = [i for i, item in enumerate(items) if self._passes(item[0])]
         if idx:
-            feats = self.vectorizer_.transform([model_text(*pairs[i]) for i in idx])
+            feats = self.vectorizer_.transform([model_text(*items[i]) for i in idx])
             proba = self.model_.predict_proba(feats)
             columns = [list(self.classes_).index(c) for c in self.model_.classes_]
             block = np.zeros((len(idx), len(self.classes_)))

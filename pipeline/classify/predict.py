@@ -39,14 +39,15 @@ def model_name(model: StanceClassifier) -> str:
 
 
 def classify(items, model: StanceClassifier, batch_size: int = 4096) -> list[Prediction]:
-    """Predictions for sentences given as ``(text, speaker_iso3)`` pairs, in order."""
+    """Predictions for sentences given as ``(text, speaker_iso3[, context])`` tuples, in order."""
     items = list(items)
     out: list[Prediction] = []
     for start in range(0, len(items), batch_size):
         batch = items[start : start + batch_size]
         proba = model.predict_proba(batch)
         labels = model.decide(proba, model.threshold)
-        for (text, speaker), row, stance in zip(batch, proba, labels):
+        for item, row, stance in zip(batch, proba, labels):
+            text, speaker = item[0], item[1]
             stance = str(stance)
             out.append(
                 Prediction(

@@ -43,7 +43,7 @@ def _speaker(ex: Example) -> str:
 
 
 def _pairs(examples):
-    return [(e.text, _speaker(e)) for e in examples]
+    return [(e.text, _speaker(e), e.context) for e in examples]
 
 
 def cross_validate(train: list[Example], grid=C_GRID, thresholds=THRESHOLDS, folds: int = 5, seed: int = 0, log=print) -> dict:
