@@ -106,11 +106,10 @@ class Mention:
 
 
 @lru_cache(maxsize=1)
-def _mention_pattern() -> tuple[re.Pattern[str], dict[str, tuple[str, str]]]:
-    """One alternation of every known name, longest first, word-bounded."""
+def _mention_lookup() -> dict[str, tuple[str, str]]:
+    """Every known name, folded, to its code and kind."""
     lookup: dict[str, tuple[str, str]] = {}
-    frame = _coco_table()
-    for row in frame.itertuples(index=False):
+    for row in _coco_table().itertuples(index=False):
         if row.ISO3 and row.name_short:
             lookup.setdefault(_fold(row.name_short), (row.ISO3, "state"))
     for row in read_table("country_aliases.csv"):
@@ -120,24 +119,48 @@ def _mention_pattern() -> tuple[re.Pattern[str], dict[str, tuple[str, str]]]:
     for row in read_table("actors.csv"):
         kind = "government" if row["kind"] == "government" else "actor"
         lookup.setdefault(_fold(row["alias"]), (row["actor"], kind))
-    alternation = "|".join(re.escape(k) for k in sorted(lookup, key=len, reverse=True))
-    return re.compile(rf"(?<![\w-])(?:{alternation})(?![\w-])", re.IGNORECASE), lookup
+    return lookup
+
+
+@lru_cache(maxsize=1)
+def _names_by_first_word() -> dict[str, list[str]]:
+    """Names grouped by their first word, longest first: a sentence is scanned word by word
+    and only the few names that begin with each word are tried (a regex alternation of
+    every name took a quarter of a millisecond per sentence)."""
+    grouped: dict[str, list[str]] = {}
+    for name in sorted(_mention_lookup(), key=len, reverse=True):
+        grouped.setdefault(re.match(r"\w+", name).group(0), []).append(name)
+    return grouped
+
+
+_WORD_START = re.compile(r"(?<![\w-])\w+")
+_INSIDE_WORD = re.compile(r"[\w-]")
 
 
 def find_mentions(text: str) -> list[Mention]:
-    """Every State, State adjective or actor named in ``text``, in order."""
-    pattern, lookup = _mention_pattern()
-    folded = _fold(text)
-    # _fold keeps length for the characters UN documents use; fall back if not.
-    haystack = folded if len(folded) == len(text) else text
-    mentions = []
-    for match in pattern.finditer(haystack):
-        surface = text[match.start() : match.end()]
-        code, kind = lookup[_fold(surface)] if _fold(surface) in lookup else ("", "")
-        if not code:
+    """Every State, State adjective or actor named in ``text``, in order.
+
+    Leftmost, longest, non-overlapping; a name must stand as whole words, and
+    a State's name or adjective must start with a capital ("Chad", not "chad").
+    """
+    lookup, by_first = _mention_lookup(), _names_by_first_word()
+    haystack = _fold(text)
+    if len(haystack) != len(text):  # folding changed offsets (rare characters): compare lower-cased
+        haystack = text.lower()
+        if len(haystack) != len(text):
+            return []
+    mentions, resume = [], 0
+    for word in _WORD_START.finditer(haystack):
+        start = word.start()
+        if start < resume:
             continue
-        # A State name in running text starts with a capital ("Chad", not "chad").
-        if kind in ("state", "adjective") and not surface[:1].isupper():
-            continue
-        mentions.append(Mention(match.start(), match.end(), surface, code, kind))
+        for name in by_first.get(word.group(0), ()):
+            end = start + len(name)
+            if haystack.startswith(name, start) and not _INSIDE_WORD.match(haystack, end):
+                resume = end
+                code, kind = lookup[name]
+                surface = text[start:end]
+                if kind not in ("state", "adjective") or surface[:1].isupper():
+                    mentions.append(Mention(start, end, surface, code, kind))
+                break
     return mentions
