@@ -267,6 +267,7 @@ def card_markdown(card: dict) -> str:
         "- English only; trained on General Debate and Security Council speech, not on resolutions or letters.",
         "- `deny` and `admit` are rare in the corpus; their scores rest on a handful of test sentences.",
         "- Sentences without any assistance cue are `none` by rule (codebook decision rule 1); the model never sees them.",
+        "- The annotations were made by AI assistant sessions briefed with the codebook, not by human legal experts (see corpora/README.md).",
         "",
     ]
     return "\n".join(lines)
