@@ -64,7 +64,7 @@ def _huge_stream_pdf(path):
 @pytest.fixture(scope="module")
 def hostile(tmp_path_factory):
     root = tmp_path_factory.mktemp("hostile")
-    sample = ROOT / "corpora" / "sample" / "S_PV.9990_E.pdf"
+    sample = ROOT / "corpora" / "sample" / "sample-verbatim-record-9990.pdf"
     good = sample.read_bytes()
     (root / "empty.pdf").write_bytes(b"")
     (root / "truncated.pdf").write_bytes(good[: len(good) // 2])

@@ -60,7 +60,7 @@ def test_the_two_votes_of_s_pv_8700(pv8700):
 
 
 def test_a_veto_is_recognised(sample_dir):
-    votes = find_votes(ingest(sample_dir / "S_PV.9990_E.pdf"))
+    votes = find_votes(ingest(sample_dir / "sample-verbatim-record-9990.pdf"))
     assert {v.outcome for v in votes} == {"vetoed"}
     assert [v.iso3 for v in votes if v.vote == "no"] == ["RUS"]
 

@@ -168,7 +168,7 @@ def make_record():
         label = speaker + (f" ({delegation})" if delegation else "") + (f" (spoke in {spoke})" if spoke else "")
         for n, text in enumerate(paragraphs):
             paragraph(text, label if n == 0 else "")
-    pdf.output(str(OUT / "S_PV.9990_E.pdf"))
+    pdf.output(str(OUT / "sample-verbatim-record-9990.pdf"))
 
 
 RESOLUTION = """Resolution 9999 (2026)
