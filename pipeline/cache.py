@@ -26,8 +26,9 @@ import pyarrow.parquet as pq
 TABLES = ("documents", "speeches", "votes", "clauses", "sentences", "evidence", "errors")
 
 
-def cache_key(sha256: str, version: str) -> str:
-    return hashlib.sha1(f"{sha256}|{version}".encode()).hexdigest()
+def cache_key(doc_id: str, version: str) -> str:
+    """A document (content and name, see ``doc_id_for``) under one pipeline version and model."""
+    return hashlib.sha1(f"{doc_id}|{version}".encode()).hexdigest()
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
@@ -92,9 +93,21 @@ class ChunkStore:
             shutil.rmtree(tmp, ignore_errors=True)
         return chunk_id
 
-    def read(self, chunk_ids, table: str, columns=None) -> pa.Table | None:
-        parts = [pq.read_table(self.chunks / c / f"{table}.parquet", columns=columns) for c in sorted(set(chunk_ids))]
-        parts = [p for p in parts if p.num_rows]
+    def read(self, wanted: dict[str, set[str]], table: str) -> pa.Table | None:
+        """Rows of ``table`` for the wanted documents of each chunk (chunk id -> doc ids).
+
+        A chunk may also hold documents read under another pipeline version or
+        engine; only the rows of the documents it is wanted for are taken.
+        """
+        import pyarrow.compute as pc
+
+        parts = []
+        for chunk_id in sorted(wanted):
+            part = pq.read_table(self.chunks / chunk_id / f"{table}.parquet")
+            ids = pa.array(sorted(wanted[chunk_id]), pa.string())
+            part = part.filter(pc.is_in(part["doc_id"], value_set=ids))
+            if part.num_rows:
+                parts.append(part)
         if not parts:
             return None
         return pa.concat_tables(parts, promote_options="default")

@@ -163,6 +163,9 @@ def annotate(
     """Label the sentences the model is least sure about, one key each; appends to corpora/annotations/."""
     from pipeline.classify.annotate import annotate_session
 
+    missing = [str(p) for p in inputs if not p.exists()]
+    if missing:
+        _fail(f"no such input: {', '.join(missing)}")
     written = annotate_session(inputs, n, str(model) if model else None, out)
     typer.echo(f"d2r: {written} labels saved; retrain with 'd2r train'")
 

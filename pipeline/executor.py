@@ -146,8 +146,12 @@ def run_dask(fn: Callable, items: Iterable, scheduler: str) -> Iterator[Outcome]
         futures = client.map(_guarded, [fn] * len(items), items, pure=False)
         owner = {f.key: item for f, item in zip(futures, items)}
         for future in as_completed(futures):
-            status, payload = future.result()
             item = owner[future.key]
+            try:
+                status, payload = future.result()
+            except Exception as exc:  # a worker died (KilledWorker) or the task was lost: one file's error
+                yield Outcome(item, error=f"Dask task failed: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"[:300])
+                continue
             yield Outcome(item, result=payload) if status == "ok" else Outcome(item, error=payload)
 
 

@@ -67,6 +67,12 @@ def discover(inputs: list[str | Path]) -> tuple[list[Path], list[Error]]:
     seen_dirs: set[str] = set()
 
     def visit(path: Path, top: bool) -> None:
+        try:
+            _visit(path, top)
+        except OSError as exc:  # an entry that cannot even be examined
+            errors.append(Error(str(path), "discover", f"cannot be examined ({exc.strerror or exc})"))
+
+    def _visit(path: Path, top: bool) -> None:
         if not top and path.name.startswith("."):
             errors.append(Error(str(path), "discover", "hidden file or folder skipped"))
             return
@@ -103,6 +109,7 @@ def discover(inputs: list[str | Path]) -> tuple[list[Path], list[Error]]:
 def process_file(task: tuple) -> dict[str, list[dict]]:
     """Ingest, segment and classify one file; return its rows for every table."""
     path, sha, engine, model_path = task
+    name = Path(path).name
     from pipeline.aggregate.evidence import make_evidence, tag_clause
     from pipeline.classify.predict import classify, load_model, model_name
     from pipeline.ingest import doc_id_for, ingest
@@ -112,7 +119,7 @@ def process_file(task: tuple) -> dict[str, list[dict]]:
     try:
         doc = ingest(path, engine=engine)
     except InputError as exc:
-        tables["errors"].append({**Error(str(path), "ingest", str(exc)).row(), "doc_id": doc_id_for(sha)})
+        tables["errors"].append({**Error(str(path), "ingest", str(exc)).row(), "doc_id": doc_id_for(sha, name)})
         return tables
     tables["documents"].append(doc.row())
     if doc.status != "ok":
@@ -198,24 +205,30 @@ def run(inputs: list[str | Path], options: RunOptions) -> RunSummary:
     store = ChunkStore(out / ".d2r")
 
     files, discovery_errors = discover(inputs)
-    keyed: list[tuple[Path, str, str]] = []  # path, sha, cache key
+    from pipeline.ingest import doc_id_for
+
+    keyed: list[tuple[Path, str, str]] = []  # path, doc id, cache key
+    shas: dict[str, str] = {}
     for path in files:
         try:
             sha = _sha256(path)
         except OSError as exc:
             discovery_errors.append(Error(str(path), "discover", f"file cannot be read ({exc.strerror})"))
             continue
-        keyed.append((path, sha, cache_key(sha, version)))
+        doc_id = doc_id_for(sha, path.name)
+        shas[str(path)] = sha
+        keyed.append((path, doc_id, cache_key(doc_id, version)))
 
     index = store.index()
     todo, queued = [], set()
-    for path, sha, key in keyed:
+    for path, _, key in keyed:
         if key not in index and key not in queued:
             queued.add(key)
-            todo.append((str(path), sha, options.engine, options.model_path))
+            todo.append((str(path), shas[str(path)], options.engine, options.model_path))
     summary = RunSummary(files=len(files), processed=len(todo), cached=len(keyed) - len(todo))
 
     key_of = {str(p): k for p, _, k in keyed}
+    failed: dict[str, Error] = {}  # worker failures: reported, never cached, so a later run retries them
     if todo:
         worker = partial(process_file)
         outcomes = (
@@ -223,9 +236,9 @@ def run(inputs: list[str | Path], options: RunOptions) -> RunSummary:
             if options.scheduler
             else run_local(worker, todo, options.workers, options.time_limit, options.memory_limit_mb)
         )
-        _drain(outcomes, len(todo), key_of, store, options)
+        failed = _drain(outcomes, len(todo), key_of, store, options)
 
-    summary.outputs = assemble(out, store, keyed, discovery_errors, options)
+    summary.outputs = assemble(out, store, keyed, discovery_errors, failed)
     summary.documents = summary.outputs.get("documents", 0)
     summary.pages = summary.outputs.get("pages", 0)
     summary.errors = summary.outputs.get("errors", 0)
@@ -248,28 +261,32 @@ def _warm_up() -> None:
     extract_slots("Iran arms the Houthis.", "accuse", "SAU")
 
 
-def _drain(outcomes, total: int, key_of: dict, store: ChunkStore, options: RunOptions) -> None:
-    """Collect worker outcomes into cache chunks, with a progress bar."""
-    from tqdm import tqdm
+def _drain(outcomes, total: int, key_of: dict, store: ChunkStore, options: RunOptions) -> dict[str, Error]:
+    """Collect worker outcomes into cache chunks, with a progress bar; return the worker failures.
 
-    from pipeline.ingest import doc_id_for
+    A file that ran out of time or memory, or crashed its worker, is not cached:
+    its error is for this run's errors.csv, and the next run tries it again.
+    """
+    from tqdm import tqdm
 
     buffer: dict[str, list[dict]] = {name: [] for name in TABLES}
     keys: list[str] = []
+    failed: dict[str, Error] = {}
     pages = errors = 0
     bar = tqdm(total=total, unit="doc", desc="d2r run", disable=not options.progress, dynamic_ncols=True)
     for outcome in outcomes:
-        path, sha = outcome.item[0], outcome.item[1]
-        if outcome.error:
-            buffer["errors"].append({"path": path, "stage": "process", "reason": outcome.error, "doc_id": doc_id_for(sha)})
-            errors += 1
-        else:
-            for name in TABLES:
-                buffer[name].extend(outcome.result.get(name, []))
-            pages += sum(int(d.get("pages") or 0) for d in outcome.result.get("documents", []))
-            errors += len(outcome.result.get("errors", []))
-        keys.append(key_of[path])
+        path = outcome.item[0]
         bar.update(1)
+        if outcome.error:
+            failed[key_of[path]] = Error(path, "process", outcome.error)
+            errors += 1
+            bar.set_postfix(pages=pages, errors=errors, refresh=False)
+            continue
+        for name in TABLES:
+            buffer[name].extend(outcome.result.get(name, []))
+        pages += sum(int(d.get("pages") or 0) for d in outcome.result.get("documents", []))
+        errors += len(outcome.result.get("errors", []))
+        keys.append(key_of[path])
         bar.set_postfix(pages=pages, errors=errors, refresh=False)
         if len(keys) >= options.chunk_docs:
             store.write(keys, buffer, SCHEMAS)
@@ -278,3 +295,4 @@ def _drain(outcomes, total: int, key_of: dict, store: ChunkStore, options: RunOp
     if keys:
         store.write(keys, buffer, SCHEMAS)
     bar.close()
+    return failed

@@ -88,6 +88,8 @@ def hostile(tmp_path_factory):
     (root / "folder.pdf" / "inside.txt").write_text("Certain States continue to finance the rebels.", encoding="utf-8")
     (root / ".hidden.txt").write_text("hidden")
     (root / "link.txt").symlink_to(root / "latin1.txt")
+    (root / "zcopies").mkdir()
+    (root / "zcopies" / "latin1.txt").write_bytes(statement.encode("latin-1"))
     (root / "loop").symlink_to(root, target_is_directory=True)
     (root / "dangling.txt").symlink_to(root / "nowhere.txt")
     return root
@@ -125,7 +127,8 @@ def test_a_folder_of_hostile_files_is_fully_accounted_for(hostile, tmp_path):
     for name in ("latin1.txt", "utf16.txt", "invalid-utf8.txt", "one-line.txt", "nested.html", "huge-stream.pdf",
                  "Déclaration de l'État.txt", "folder.pdf/inside.txt", "many pages.pdf"):
         assert status[p(name)] == "ok", name
-    assert status[p("link.txt")] == "duplicate"
+    assert status[p("link.txt")] == "ok"  # a link is followed and read under its own name
+    assert status[p("zcopies/latin1.txt")] == "duplicate"  # same name and bytes as latin1.txt
     pages = dict(zip(documents["path"], documents["pages"]))
     assert pages[p("many pages.pdf")] == 3000
     html = (out / "report.html").read_text()
@@ -146,6 +149,10 @@ def test_a_file_over_the_time_limit_is_stopped_and_the_run_goes_on(hostile, tmp_
     assert list(errors["path"]) == [str(folder / "slow.pdf")]
     assert "time limit" in errors["reason"][0]
     assert list(pd.read_csv(out / "documents.csv")["path"]) == [str(folder / "ok.txt")]
+    # A time-out is not cached: the same command runs the file again (and it times out again).
+    again = d2r("run", folder, "--out", out, "--engine", "pdfplumber", "--time-limit", "3", "-q")
+    assert "1 processed, 1 from cache" in again.stdout
+    assert list(pd.read_csv(out / "errors.csv")["path"]) == [str(folder / "slow.pdf")]
 
 
 def test_report_escapes_document_text(tmp_path):

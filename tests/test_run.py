@@ -167,3 +167,27 @@ def test_nothing_is_written_outside_out(tmp_path, sample_dir):
     d2r("run", inputs, "--out", tmp_path / "out", "-q")
     assert snapshot() == before
     assert (tmp_path / "out" / "evidence.csv").exists()
+
+
+def test_a_file_name_is_part_of_the_document(tmp_path):
+    # Same bytes under two General Debate names are two speeches by two States.
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    text = "Certain neighbouring States continue to arm and finance the terrorist groups that attack our villages.\n"
+    for name in ("USA_76_2021.txt", "FRA_76_2021.txt"):
+        (inputs / name).write_text(text, encoding="utf-8")
+    (inputs / "notes.md").write_text(text, encoding="utf-8")
+    out = tmp_path / "out"
+    d2r("run", inputs, "--out", out, "-q")
+    documents = pd.read_csv(out / "documents.csv", keep_default_na=False)
+    assert sorted(documents["status"]) == ["ok", "ok"]
+    errors = pd.read_csv(out / "errors.csv", keep_default_na=False)
+    assert list(errors["path"]) == [str(inputs / "notes.md")]
+    evidence = pd.read_csv(out / "evidence.csv", keep_default_na=False)
+    assert sorted(evidence["speaker_iso3"]) == ["FRA", "USA"]
+    assert evidence["evidence_id"].is_unique
+    # Renaming a file is a new document: its State follows the new name.
+    (inputs / "FRA_76_2021.txt").rename(inputs / "DEU_76_2021.txt")
+    d2r("run", inputs, "--out", out, "-q")
+    evidence = pd.read_csv(out / "evidence.csv", keep_default_na=False)
+    assert sorted(evidence["speaker_iso3"]) == ["DEU", "USA"]

@@ -27,12 +27,9 @@ STATE_COLUMNS = [
 ACCUSATION_COLUMNS = ["accuser_iso3", "accused", "assisted", "count", "first_date", "last_date", "example_evidence_id"]
 
 
-def _frame(store: ChunkStore, chunks, table: str, doc_ids: set[str]) -> pd.DataFrame:
+def _frame(store: ChunkStore, chunks: dict[str, set[str]], table: str) -> pd.DataFrame:
     arrow = store.read(chunks, table)
-    if arrow is None:
-        return pd.DataFrame()
-    arrow = arrow.filter(pc.is_in(arrow["doc_id"], value_set=pa.array(sorted(doc_ids), pa.string())))
-    return arrow.to_pandas()
+    return pd.DataFrame() if arrow is None else arrow.to_pandas()
 
 
 def _order(frame: pd.DataFrame, rank: dict[str, int], *within: str) -> pd.DataFrame:
@@ -40,26 +37,29 @@ def _order(frame: pd.DataFrame, rank: dict[str, int], *within: str) -> pd.DataFr
     if frame.empty:
         return frame
     frame = frame.assign(_rank=frame["doc_id"].map(rank))
-    frame = frame.drop_duplicates()
     return frame.sort_values(["_rank", *within], kind="stable").drop(columns="_rank").reset_index(drop=True)
 
 
-def assemble(out: Path, store: ChunkStore, keyed, discovery_errors: list[Error], options) -> dict:
-    """Write every table and the report; return counts for the summary."""
+def assemble(out: Path, store: ChunkStore, keyed, discovery_errors: list[Error], failed: dict[str, Error]) -> dict:
+    """Write every table and the report; return counts for the summary.
+
+    ``keyed`` lists every input file as (path, doc id, cache key); ``failed``
+    holds this run's worker failures by cache key (they are not cached).
+    """
     from pipeline.aggregate.report import write_report
-    from pipeline.ingest import doc_id_for
 
     index = store.index()
-    wanted = {key for _, _, key in keyed}
-    chunks = {index[k] for k in wanted if k in index}
+    chunks: dict[str, set[str]] = {}  # chunk id -> the documents wanted from it
+    for _, doc_id, key in keyed:
+        if key in index:
+            chunks.setdefault(index[key], set()).add(doc_id)
     ordered = sorted(keyed, key=lambda item: str(item[0]))
     rank: dict[str, int] = {}
-    for n, (_, sha, _) in enumerate(ordered):
-        rank.setdefault(doc_id_for(sha), n)
-    doc_ids = set(rank)
+    for n, (_, doc_id, _) in enumerate(ordered):
+        rank.setdefault(doc_id, n)
 
-    documents = _frame(store, chunks, "documents", doc_ids)
-    errors = _frame(store, chunks, "errors", doc_ids)
+    documents = _frame(store, chunks, "documents")
+    errors = _frame(store, chunks, "errors")
     by_id = {row["doc_id"]: row for row in documents.to_dict("records")} if not documents.empty else {}
     error_by_id = {}
     if not errors.empty:
@@ -67,12 +67,13 @@ def assemble(out: Path, store: ChunkStore, keyed, discovery_errors: list[Error],
             error_by_id.setdefault(row["doc_id"], row)
 
     doc_rows, error_rows, first_path = [], [dict(e.row()) for e in discovery_errors], {}
-    for path, sha, _ in ordered:
-        doc_id = doc_id_for(sha)
-        if doc_id in by_id:
+    for path, doc_id, key in ordered:
+        if key in failed:
+            error_rows.append(failed[key].row())
+        elif doc_id in by_id:
             row = dict(by_id[doc_id], path=str(path))
             if doc_id in first_path:
-                row.update(status="duplicate", error=f"same content as {first_path[doc_id]}")
+                row.update(status="duplicate", error=f"same name and content as {first_path[doc_id]}")
             else:
                 first_path[doc_id] = str(path)
             doc_rows.append(row)
@@ -83,10 +84,10 @@ def assemble(out: Path, store: ChunkStore, keyed, discovery_errors: list[Error],
     documents = pd.DataFrame(doc_rows, columns=Document.TABLE_COLUMNS)
     errors = pd.DataFrame(error_rows, columns=list(Error.TABLE_COLUMNS)).sort_values(["path", "stage"], kind="stable")
 
-    speeches = _order(_frame(store, chunks, "speeches", doc_ids), rank, "seq")
-    votes = _order(_frame(store, chunks, "votes", doc_ids), rank)
-    clauses = _order(_frame(store, chunks, "clauses", doc_ids), rank)
-    evidence = _order(_frame(store, chunks, "evidence", doc_ids), rank, "page")
+    speeches = _order(_frame(store, chunks, "speeches"), rank, "seq")
+    votes = _order(_frame(store, chunks, "votes"), rank)
+    clauses = _order(_frame(store, chunks, "clauses"), rank)
+    evidence = _order(_frame(store, chunks, "evidence"), rank, "page")
 
     out = Path(out)
     write_csv(documents, out / "documents.csv", Document.TABLE_COLUMNS)
@@ -99,7 +100,7 @@ def assemble(out: Path, store: ChunkStore, keyed, discovery_errors: list[Error],
     write_csv(states, out / "states.csv", STATE_COLUMNS)
     accusations = accusation_network(evidence)
     write_csv(accusations, out / "accusations.csv", ACCUSATION_COLUMNS)
-    n_sentences = _write_sentences(store, chunks, doc_ids, rank, out / "sentences.parquet")
+    n_sentences = _write_sentences(store, chunks, rank, out / "sentences.parquet")
 
     counts = {
         "files": len(keyed) + len(discovery_errors),
@@ -116,13 +117,12 @@ def assemble(out: Path, store: ChunkStore, keyed, discovery_errors: list[Error],
     return counts
 
 
-def _write_sentences(store, chunks, doc_ids, rank, path: Path) -> int:
+def _write_sentences(store, chunks, rank, path: Path) -> int:
     table = store.read(chunks, "sentences")
     if table is None:
         from pipeline.run import SCHEMAS
 
         table = SCHEMAS["sentences"].empty_table()
-    table = table.filter(pc.is_in(table["doc_id"], value_set=pa.array(sorted(doc_ids), pa.string())))
     by_rank = pa.array(sorted(rank, key=rank.get), pa.string())
     ranks = pc.index_in(table["doc_id"], value_set=by_rank)  # position in path order, computed in Arrow
     table = table.append_column("_rank", ranks).sort_by([("_rank", "ascending"), ("start", "ascending")]).drop_columns(["_rank"])

@@ -14,9 +14,14 @@ from pipeline.records import Document, InputError
 SUFFIXES = {".pdf", ".txt", ".html", ".htm"}
 
 
-def doc_id_for(sha256: str) -> str:
-    """A document's stable identifier: the first 16 hex digits of its content hash."""
-    return sha256[:16]
+def doc_id_for(sha256: str, name: str) -> str:
+    """A document's stable identifier, from its content hash and its file name.
+
+    The name is part of it because it carries meaning: the extension decides how
+    the bytes are read, and a General Debate file's name (``SYR_71_2016.txt``)
+    names its State.  Same bytes under the same name in two folders are one document.
+    """
+    return hashlib.sha1(f"{sha256}:{name}".encode()).hexdigest()[:16]
 
 
 def ingest(path: str | Path, data: bytes | None = None, engine: str = "auto") -> Document:
@@ -52,7 +57,7 @@ def ingest(path: str | Path, data: bytes | None = None, engine: str = "auto") ->
         raise InputError("no text in the file")
     meta = read_metadata(path, pages, html_title)
     doc = Document(
-        doc_id=doc_id_for(sha),
+        doc_id=doc_id_for(sha, path.name),
         path=str(path),
         sha256=sha,
         symbol=meta.symbol,

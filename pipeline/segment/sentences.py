@@ -75,9 +75,9 @@ def _stripped(text: str, start: int, end: int):
         yield start, start + len(inner)
 
 
-def sentence_id(sha256: str, start: int, end: int) -> str:
-    """Stable across runs: derived from the document's hash and the offsets."""
-    return hashlib.sha1(f"{sha256}:{start}:{end}".encode()).hexdigest()[:16]
+def sentence_id(doc_id: str, start: int, end: int) -> str:
+    """Stable across runs: derived from the document (content hash and name) and the offsets."""
+    return hashlib.sha1(f"{doc_id}:{start}:{end}".encode()).hexdigest()[:16]
 
 
 _SPACE = re.compile(r"\s+")
@@ -103,7 +103,7 @@ def make_sentences(doc, units, paged) -> list[Sentence]:
                 continue
             out.append(
                 Sentence(
-                    sentence_id=sentence_id(doc.sha256, start + a, start + b),
+                    sentence_id=sentence_id(doc.doc_id, start + a, start + b),
                     doc_id=doc.doc_id,
                     seq=seq,
                     page=paged.page_at(start + a),
