@@ -111,12 +111,3 @@ class ChunkStore:
         if not parts:
             return None
         return pa.concat_tables(parts, promote_options="default")
-
-    def prune(self, keep: set[str]) -> None:
-        """Remove chunks none of whose documents are still wanted."""
-        for folder in self.chunks.iterdir():
-            if folder.name.startswith(".") or not (folder / "docs.json").exists():
-                continue
-            keys = set(json.loads((folder / "docs.json").read_text(encoding="utf-8")))
-            if not keys & keep:
-                shutil.rmtree(folder, ignore_errors=True)

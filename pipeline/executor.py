@@ -31,6 +31,12 @@ class Outcome:
     error: str = ""  # one-line reason when the function failed for this item
 
 
+def _reason(exc: BaseException) -> str:
+    """An exception as one line for errors.csv."""
+    first = str(exc).splitlines()[0] if str(exc) else ""
+    return f"{type(exc).__name__}: {first}"
+
+
 def _worker(conn, fn, memory_limit_mb: int) -> None:
     if memory_limit_mb:
         try:
@@ -57,7 +63,7 @@ def _worker(conn, fn, memory_limit_mb: int) -> None:
         except Exception as exc:  # report, never die: the batch goes on
             last = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
             where = f" at {os.path.basename(last.filename)}:{last.lineno}" if last else ""
-            conn.send(("error", f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}{where}"[:300]))
+            conn.send(("error", f"{_reason(exc)}{where}"[:300]))
 
 
 class _Slot:
@@ -150,7 +156,7 @@ def run_dask(fn: Callable, items: Iterable, scheduler: str) -> Iterator[Outcome]
             try:
                 status, payload = future.result()
             except Exception as exc:  # a worker died (KilledWorker) or the task was lost: one file's error
-                yield Outcome(item, error=f"Dask task failed: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"[:300])
+                yield Outcome(item, error=f"Dask task failed: {_reason(exc)}"[:300])
                 continue
             yield Outcome(item, result=payload) if status == "ok" else Outcome(item, error=payload)
 
@@ -162,4 +168,4 @@ def _guarded(fn, item):
     except MemoryError:
         return "error", "out of memory on the Dask worker"
     except Exception as exc:
-        return "error", f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"[:300]
+        return "error", _reason(exc)[:300]

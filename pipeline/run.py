@@ -20,7 +20,6 @@ import hashlib
 import os
 import time
 from dataclasses import dataclass, field
-from functools import partial
 from pathlib import Path
 
 import pyarrow as pa
@@ -108,18 +107,17 @@ def discover(inputs: list[str | Path]) -> tuple[list[Path], list[Error]]:
 
 def process_file(task: tuple) -> dict[str, list[dict]]:
     """Ingest, segment and classify one file; return its rows for every table."""
-    path, sha, engine, model_path = task
-    name = Path(path).name
     from pipeline.aggregate.evidence import make_evidence, tag_clause
     from pipeline.classify.predict import classify, load_model, model_name
     from pipeline.ingest import doc_id_for, ingest
     from pipeline.segment import segment
 
-    tables: dict[str, list[dict]] = {name: [] for name in TABLES}
+    path, sha, engine, model_path = task
+    tables: dict[str, list[dict]] = {table: [] for table in TABLES}
     try:
         doc = ingest(path, engine=engine)
     except InputError as exc:
-        tables["errors"].append({**Error(str(path), "ingest", str(exc)).row(), "doc_id": doc_id_for(sha, name)})
+        tables["errors"].append({**Error(str(path), "ingest", str(exc)).row(), "doc_id": doc_id_for(sha, Path(path).name)})
         return tables
     tables["documents"].append(doc.row())
     if doc.status != "ok":
@@ -129,7 +127,7 @@ def process_file(task: tuple) -> dict[str, list[dict]]:
         tag_clause(doc, clause)
     model = load_model(model_path)
     predictions = classify([(s.text, s.speaker_iso3, s.context) for s in parts.sentences], model)
-    name = model_name(model)
+    label = model_name(model)
     tables["speeches"] = [s.row() for s in parts.speeches]
     tables["votes"] = [v.row() for v in parts.votes]
     tables["clauses"] = [c.row() for c in parts.clauses]
@@ -138,7 +136,7 @@ def process_file(task: tuple) -> dict[str, list[dict]]:
         row.update(stance=prediction.stance, confidence=prediction.confidence)
         tables["sentences"].append({k: row[k] for k in SENTENCE_COLUMNS})
         if prediction.stance != "none":
-            tables["evidence"].append(make_evidence(doc, sentence, prediction, name).row())
+            tables["evidence"].append(make_evidence(doc, sentence, prediction, label).row())
     return tables
 
 
@@ -230,11 +228,10 @@ def run(inputs: list[str | Path], options: RunOptions) -> RunSummary:
     key_of = {str(p): k for p, _, k in keyed}
     failed: dict[str, Error] = {}  # worker failures: reported, never cached, so a later run retries them
     if todo:
-        worker = partial(process_file)
         outcomes = (
-            run_dask(worker, todo, options.scheduler)
+            run_dask(process_file, todo, options.scheduler)
             if options.scheduler
-            else run_local(worker, todo, options.workers, options.time_limit, options.memory_limit_mb)
+            else run_local(process_file, todo, options.workers, options.time_limit, options.memory_limit_mb)
         )
         failed = _drain(outcomes, len(todo), key_of, store, options)
 

@@ -106,6 +106,20 @@ def _table(frame: pd.DataFrame, columns: list[str], table_id: str = "", limit: i
     return f"<table{ident}><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>{more}"
 
 
+def summary_counts(documents, speeches, votes, clauses, evidence, errors, files=None, sentences=None) -> dict:
+    """The run summary the report opens with (``files`` and ``sentences`` when the run knows them)."""
+    counts = {} if files is None else {"files": files}
+    counts.update(
+        documents=int((documents["status"] == "ok").sum()) if not documents.empty else 0,
+        pages=int(pd.to_numeric(documents["pages"], errors="coerce").fillna(0).sum()) if not documents.empty else 0,
+        errors=len(errors), speeches=len(speeches), votes=len(votes), clauses=len(clauses),
+    )
+    if sentences is not None:
+        counts["sentences"] = sentences
+    counts["evidence"] = len(evidence)
+    return counts
+
+
 def write_report(out: Path, documents, speeches, votes, clauses, evidence, states, accusations, errors, counts) -> Path:
     """Write ``out/report.html`` from the run's tables."""
     out = Path(out)
@@ -203,10 +217,5 @@ def rebuild_report(out: Path) -> Path:
                 frame[c] = pd.to_numeric(frame[c])
     if not clauses.empty:
         clauses["refrain"] = clauses["refrain"].map(lambda v: v == "True")
-    counts = {
-        "documents": int((documents["status"] == "ok").sum()) if not documents.empty else 0,
-        "pages": int(pd.to_numeric(documents["pages"]).sum()) if not documents.empty else 0,
-        "errors": len(errors), "speeches": len(speeches), "votes": len(votes), "clauses": len(clauses),
-        "evidence": len(evidence),
-    }
+    counts = summary_counts(documents, speeches, votes, clauses, evidence, errors)
     return write_report(out, documents, speeches, votes, clauses, evidence, states, accusations, errors, counts)

@@ -46,7 +46,7 @@ def assemble(out: Path, store: ChunkStore, keyed, discovery_errors: list[Error],
     ``keyed`` lists every input file as (path, doc id, cache key); ``failed``
     holds this run's worker failures by cache key (they are not cached).
     """
-    from pipeline.aggregate.report import write_report
+    from pipeline.aggregate.report import summary_counts, write_report
 
     index = store.index()
     chunks: dict[str, set[str]] = {}  # chunk id -> the documents wanted from it
@@ -102,17 +102,8 @@ def assemble(out: Path, store: ChunkStore, keyed, discovery_errors: list[Error],
     write_csv(accusations, out / "accusations.csv", ACCUSATION_COLUMNS)
     n_sentences = _write_sentences(store, chunks, rank, out / "sentences.parquet")
 
-    counts = {
-        "files": len(keyed) + len(discovery_errors),
-        "documents": int((documents["status"] == "ok").sum()) if not documents.empty else 0,
-        "pages": int(pd.to_numeric(documents["pages"], errors="coerce").fillna(0).sum()) if not documents.empty else 0,
-        "errors": len(errors),
-        "speeches": len(speeches),
-        "votes": len(votes),
-        "clauses": len(clauses),
-        "sentences": n_sentences,
-        "evidence": len(evidence),
-    }
+    counts = summary_counts(documents, speeches, votes, clauses, evidence, errors,
+                            files=len(keyed) + len(discovery_errors), sentences=n_sentences)
     write_report(out, documents, speeches, votes, clauses, evidence, states, accusations, errors, counts)
     return counts
 

@@ -19,6 +19,7 @@ import spacy
 from spacy.symbols import ORTH
 
 from pipeline.records import Sentence
+from pipeline.segment.text import one_line
 
 _ABBREVIATIONS = (
     "Mr. Mrs. Ms. Messrs. Mmes. Dr. Prof. St. No. Nos. no. nos. para. paras. Para. Paras. "
@@ -78,13 +79,6 @@ def _stripped(text: str, start: int, end: int):
 def sentence_id(doc_id: str, start: int, end: int) -> str:
     """Stable across runs: derived from the document (content hash and name) and the offsets."""
     return hashlib.sha1(f"{doc_id}:{start}:{end}".encode()).hexdigest()[:16]
-
-
-_SPACE = re.compile(r"\s+")
-
-
-def one_line(text: str) -> str:
-    return _SPACE.sub(" ", text).strip()
 
 
 def make_sentences(doc, units, paged) -> list[Sentence]:

@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_right
 from dataclasses import dataclass
+
+_SPACE = re.compile(r"\s+")
+
+
+def one_line(text: str) -> str:
+    """Whitespace (line breaks included) folded to single spaces, ends stripped."""
+    return _SPACE.sub(" ", text).strip()
 
 
 @dataclass

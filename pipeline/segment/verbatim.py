@@ -18,7 +18,7 @@ import re
 
 from pipeline.countries import to_iso3
 from pipeline.records import Document, Speech
-from pipeline.segment.text import PagedText
+from pipeline.segment.text import PagedText, one_line
 
 _TITLES = (
     r"Mr|Mrs|Ms|Miss|Mme|Dr|Sir|Dame|Lord|Lady|Baroness|Baron|Sheikh|Sheikha|Prince|Princess|"
@@ -67,8 +67,8 @@ def split_speeches(doc: Document) -> list[Speech]:
     for i, label in enumerate(labels):
         end = labels[i + 1].start() if i + 1 < len(labels) else len(text)
         body = text[label.end() : end].strip()
-        speaker = _one_line(label.group("speaker"))
-        delegation = _one_line(label.group("delegation") or "")
+        speaker = one_line(label.group("speaker"))
+        delegation = one_line(label.group("delegation") or "")
         iso3 = to_iso3(delegation) if delegation else ""
         start = label.end() + (len(text[label.end() : end]) - len(text[label.end() : end].lstrip()))
         speeches.append(
@@ -84,16 +84,12 @@ def split_speeches(doc: Document) -> list[Speech]:
                 page_start=paged.page_at(label.start()),
                 page_end=paged.page_at(max(label.start(), end - 1)),
                 n_words=len(body.split()),
-                text=re.sub(r"\s+", " ", body),
+                text=one_line(body),
                 start=start,
                 end=end,
             )
         )
     return speeches
-
-
-def _one_line(text: str) -> str:
-    return re.sub(r"\s+", " ", text).strip()
 
 
 def _role(speaker: str, iso3: str, council: set[str]) -> str:
