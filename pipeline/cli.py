@@ -43,7 +43,7 @@ def run(
     out: Path = typer.Option(..., "--out", "-o", help="Output folder for the tables and report.html."),
     workers: int = typer.Option(1, "--workers", "-w", min=1, help="Worker processes on this machine."),
     engine: str = typer.Option("auto", "--engine", help="PDF text engine: auto, pdfium or pdfplumber."),
-    model: Optional[Path] = typer.Option(None, "--model", help="Stance model file (default: models/stance/model.skops)."),
+    model: Optional[Path] = typer.Option(None, "--model", help="Stance model: a folder written by d2r train (default: models/stance/spacy) or a .skops file."),
     scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Dask scheduler address, e.g. tcp://10.0.0.5:8786."),
     time_limit: float = typer.Option(120.0, "--time-limit", help="Seconds one file may take before it is stopped."),
     memory_limit: int = typer.Option(3072, "--memory-limit", help="Megabytes one file may use in its worker."),
@@ -89,7 +89,7 @@ def _check_writable(out: Path) -> None:
 def classify(
     input: Path = typer.Argument(..., help="JSON Lines with id, text, optional context and speaker."),
     out: Path = typer.Option(..., "--out", "-o", help="JSON Lines written with stance, confidence, scores and slots."),
-    model: Optional[Path] = typer.Option(None, "--model", help="Stance model file."),
+    model: Optional[Path] = typer.Option(None, "--model", help="Stance model folder or .skops file (default: models/stance/spacy)."),
 ):
     """Classify sentences from a JSON Lines file."""
     from pipeline.cache import atomic_write_text
@@ -134,7 +134,7 @@ def train(
 @app.command()
 def evaluate(
     gold: Path = typer.Argument(..., help="Gold sentences in the codebook's JSON Lines format."),
-    model: Optional[Path] = typer.Option(None, "--model", help="Stance model file."),
+    model: Optional[Path] = typer.Option(None, "--model", help="Stance model folder or .skops file (default: models/stance/spacy)."),
     as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
 ):
     """Per-label precision, recall, F1, macro-F1 and confusion matrix against GOLD."""
@@ -157,7 +157,7 @@ def evaluate(
 def annotate(
     inputs: List[Path] = typer.Argument(..., help="Documents or folders to draw sentences from."),
     n: int = typer.Option(50, "--n", help="How many sentences to show."),
-    model: Optional[Path] = typer.Option(None, "--model", help="Stance model file."),
+    model: Optional[Path] = typer.Option(None, "--model", help="Stance model folder or .skops file (default: models/stance/spacy)."),
     out: Optional[Path] = typer.Option(None, "--out", help="Annotation file (default: corpora/annotations/annotated_<date>.jsonl)."),
 ):
     """Label the sentences the model is least sure about, one key each; appends to corpora/annotations/."""
@@ -181,7 +181,7 @@ def report(out: Path = typer.Argument(..., help="An output folder of 'd2r run'."
 
 def main() -> None:
     """Console entry point: one-line errors unless --debug."""
-    from pipeline.classify.model import ModelFileError
+    from pipeline.classify import ModelFileError
 
     debug = "--debug" in sys.argv
     try:

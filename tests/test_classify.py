@@ -118,12 +118,54 @@ def test_loading_refuses_untrusted_types(tmp_path):
 
 
 def test_the_shipped_model_loads_and_has_a_card():
-    assert zipfile.is_zipfile(DEFAULT_MODEL)
+    assert zipfile.is_zipfile(DEFAULT_MODEL.parent / "model.skops")
+    assert (DEFAULT_MODEL / "config.cfg").is_file() and (DEFAULT_MODEL / "d2r_stance" / "weights.msgpack").is_file()
     card = json.loads((DEFAULT_MODEL.parent / "card.json").read_text())
     for key in ("data", "labels", "metrics", "date", "version", "versions"):
         assert key in card
     assert card["labels"] == list(LABELS)
     assert "test" in card["metrics"] and "baseline_test" in card["metrics"]
+
+
+def test_the_spacy_form_scores_exactly_as_the_estimator(corpus, shipped):
+    """The run-time model is the skops estimator's numbers, not a different model."""
+    import sys
+
+    estimator = StanceClassifier.load(DEFAULT_MODEL.parent / "model.skops")
+    items = [(e.text, e.speaker, e.context) for e in corpus[:1500]]
+    assert sum(has_cue(text) for text, _, _ in items) > 300
+    assert np.abs(shipped.predict_proba(items) - estimator.predict_proba(items)).max() < 1e-9
+    assert list(shipped.predict(items)) == list(estimator.predict(items))
+    assert shipped.threshold == estimator.threshold
+    # Loading the spaCy form alone needs no scikit-learn.
+    import subprocess
+
+    code = ("import sys; from pipeline.classify.predict import load_model; m = load_model(); "
+            "m.predict_proba(['Iran arms the Houthis.']); print('sklearn' in sys.modules, 'scipy' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["False", "False"]
+
+
+def test_the_spacy_form_is_a_spacy_pipeline_component(shipped):
+    import spacy
+
+    nlp = spacy.load(DEFAULT_MODEL)
+    assert nlp.pipe_names == ["d2r_stance"]
+    doc = nlp.make_doc("Certain neighbouring States continue to arm and finance the terrorist groups that attack us.")
+    doc.user_data["speaker"] = "SYR"
+    doc = nlp.get_pipe("d2r_stance")(doc)
+    assert set(doc.cats) == set(LABELS) and abs(sum(doc.cats.values()) - 1) < 1e-9
+    assert max(doc.cats, key=doc.cats.get) == "accuse"
+
+
+def test_a_broken_model_folder_is_a_one_line_error(tmp_path):
+    (tmp_path / "config.cfg").write_text("[nlp]\n")
+    with pytest.raises(ModelFileError, match="not a d2r stance model folder"):
+        load_model(str(tmp_path))
+    (tmp_path / "d2r_stance").mkdir()
+    (tmp_path / "d2r_stance" / "weights.msgpack").write_bytes(b"\x93not msgpack at all")
+    with pytest.raises(ModelFileError, match="not a readable"):
+        load_model(str(tmp_path))
 
 
 def test_scores_and_agreement_are_right_on_a_tiny_case():

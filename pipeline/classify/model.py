@@ -30,28 +30,9 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion
 
-from pipeline.classify import LABELS
+from pipeline.classify import LABELS, ModelFileError, as_items
 from pipeline.classify.cues import has_cue
 from pipeline.classify.features import model_text
-
-
-class ModelFileError(Exception):
-    """A model file that is missing, not a skops archive, or holds untrusted types."""
-
-
-def _as_items(X) -> list[tuple[str, str, str]]:
-    """Accept strings, (text, speaker[, context]) tuples, Examples or dicts."""
-    items = []
-    for x in X:
-        if isinstance(x, str):
-            items.append((x, "", ""))
-        elif isinstance(x, tuple):
-            items.append((x[0], x[1] if len(x) > 1 else "", x[2] if len(x) > 2 else ""))
-        elif isinstance(x, dict):
-            items.append((x["text"], x.get("speaker") or "", x.get("context") or ""))
-        else:
-            items.append((x.text, getattr(x, "speaker", "") or "", getattr(x, "context", "") or ""))
-    return items
 
 
 class StanceClassifier(ClassifierMixin, BaseEstimator):
@@ -68,7 +49,7 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
 
     # -- training ---------------------------------------------------------
     def fit(self, X, y):
-        items, y = _as_items(X), np.asarray(y)
+        items, y = as_items(X), np.asarray(y)
         self.classes_ = np.array(LABELS)
         keep = np.array([self._passes(item[0]) for item in items])
         texts = [model_text(*item) for item, k in zip(items, keep) if k]
@@ -91,7 +72,7 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
 
     # -- prediction -------------------------------------------------------
     def predict_proba(self, X) -> np.ndarray:
-        items = _as_items(X)
+        items = as_items(X)
         out = np.zeros((len(items), len(self.classes_)))
         out[:, list(self.classes_).index("none")] = 1.0
         idx = [i for i, item in enumerate(items) if self._passes(item[0])]

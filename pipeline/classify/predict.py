@@ -7,12 +7,12 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from pipeline.classify import LABELS
-from pipeline.classify.model import ModelFileError, StanceClassifier
+from pipeline.classify import LABELS, ModelFileError
 from pipeline.classify.slots import extract_slots
 
 MODELS = Path(__file__).resolve().parents[2] / "models"
-DEFAULT_MODEL = MODELS / "stance" / "model.skops"
+# The shipped model as a spaCy folder (loads without scikit-learn); model.skops beside it is the same model.
+DEFAULT_MODEL = MODELS / "stance" / "spacy"
 
 
 @dataclass
@@ -28,17 +28,29 @@ def default_model_path() -> Path:
 
 
 @lru_cache(maxsize=4)
-def load_model(path: str | None = None) -> StanceClassifier:
-    """The stance model at ``path`` (default: the shipped ``models/stance/model.skops``)."""
-    return StanceClassifier.load(path or default_model_path())
+def load_model(path: str | None = None):
+    """The stance model at ``path``: a spaCy model folder written by ``d2r train``
+    (default: the shipped ``models/stance/spacy``) or a ``.skops`` estimator file.
+
+    Both give ``predict_proba``, ``decide`` and ``threshold``; the folder loads
+    in a fraction of the time because it needs no scikit-learn.
+    """
+    path = Path(path or default_model_path())
+    if path.is_dir():
+        from pipeline.classify.component import load_pipeline
+
+        return load_pipeline(path)
+    from pipeline.classify.model import StanceClassifier
+
+    return StanceClassifier.load(path)
 
 
-def model_name(model: StanceClassifier) -> str:
+def model_name(model) -> str:
     meta = getattr(model, "meta_", {}) or {}
     return f"{meta.get('name', 'stance')}-{meta.get('version', '0')}"
 
 
-def classify(items, model: StanceClassifier, batch_size: int = 4096) -> list[Prediction]:
+def classify(items, model, batch_size: int = 4096) -> list[Prediction]:
     """Predictions for sentences given as ``(text, speaker_iso3[, context])`` tuples, in order."""
     items = list(items)
     out: list[Prediction] = []

@@ -147,6 +147,8 @@ def train(models_dir: Path, corpus_dir: Path = ANNOTATIONS, seed: int = 0, spacy
             "threshold": best_t,
             "file": "model.skops",
             "format": "skops (loaded with an explicit list of trusted types; never pickle)",
+            "runtime": "spacy/: the same numbers as a spaCy model folder (component d2r_stance, weights in msgpack); "
+                       "what d2r run and d2r classify load, without scikit-learn",
         },
         "data": _data_counts(corpus),
         "metrics": {
@@ -163,8 +165,25 @@ def train(models_dir: Path, corpus_dir: Path = ANNOTATIONS, seed: int = 0, spacy
     }
     meta = {"name": "stance", "version": __version__, "date": card["date"], "C": best_c, "threshold": best_t}
     model.save(models_dir / "stance" / "model.skops", meta=meta)
+    _export(model, meta, models_dir / "stance" / "spacy", _pairs(test_set))
     write_card(models_dir / "stance", card)
     return card
+
+
+def _export(model: StanceClassifier, meta: dict, folder: Path, check_items) -> None:
+    """Write the spaCy form of ``model`` and refuse it unless it scores exactly as the estimator does."""
+    import shutil
+
+    from pipeline.classify.component import StanceComponent, load_pipeline, save_pipeline
+
+    tmp = folder.with_name(folder.name + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    save_pipeline(StanceComponent.from_estimator(model, meta), tmp)
+    difference = float(np.abs(load_pipeline(tmp).predict_proba(check_items) - model.predict_proba(check_items)).max())
+    if difference > 1e-9:
+        raise RuntimeError(f"the exported spaCy model differs from the estimator by {difference:g}")
+    shutil.rmtree(folder, ignore_errors=True)
+    tmp.rename(folder)
 
 
 def _agreement(corpus_dir: Path, corpus: list[Example]) -> dict | None:
@@ -221,6 +240,7 @@ def card_markdown(card: dict) -> str:
         f"- task: {card['task']}",
         f"- model: {card['model']['kind']} (C={card['model']['C']}, relevance threshold {card['model']['threshold']}, both chosen by grouped 5-fold cross-validation on the train split)",
         f"- file: `{card['model']['file']}`, {card['model']['format']}",
+        *([f"- run time: {card['model']['runtime']}"] if card["model"].get("runtime") else []),
         f"- trained with: `d2r train` (seed {card['seed']}); versions: "
         + ", ".join(f"{k} {v}" for k, v in card["versions"].items()),
         "",
