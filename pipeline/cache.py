@@ -20,9 +20,6 @@ import shutil
 import tempfile
 from pathlib import Path
 
-import pyarrow as pa
-import pyarrow.parquet as pq
-
 TABLES = ("documents", "speeches", "votes", "clauses", "sentences", "evidence", "errors")
 
 
@@ -75,12 +72,30 @@ class ChunkStore:
                 out[key] = folder.name
         return out
 
-    def write(self, keys: list[str], tables: dict[str, list[dict]], schemas: dict[str, pa.Schema]) -> str:
+    def hashes(self) -> dict[str, list]:
+        """Path -> [size, mtime_ns, inode, sha256] from the last run (empty if unreadable)."""
+        self._hashes_file = self.root / "hashes.json"
+        try:
+            known = json.loads(self._hashes_file.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            known = {}
+        self._hashes_saved = dict(known) if isinstance(known, dict) else {}
+        return dict(self._hashes_saved)
+
+    def save_hashes(self, known: dict[str, list]) -> None:
+        if known != getattr(self, "_hashes_saved", None):
+            atomic_write_text(self.root / "hashes.json", json.dumps(known, sort_keys=True))
+            self._hashes_saved = dict(known)
+
+    def write(self, keys: list[str], tables: dict[str, list[dict]], schemas: dict) -> str:
         """Write one chunk atomically; returns its id."""
         chunk_id = hashlib.sha1("\n".join(sorted(keys)).encode()).hexdigest()[:20]
         final = self.chunks / chunk_id
         if final.exists():
             return chunk_id
+        import pyarrow as pa  # imported on first use: the parent's start-up stays light
+        import pyarrow.parquet as pq
+
         tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=self.chunks))
         for name in TABLES:
             rows = tables.get(name) or []
@@ -93,13 +108,15 @@ class ChunkStore:
             shutil.rmtree(tmp, ignore_errors=True)
         return chunk_id
 
-    def read(self, wanted: dict[str, set[str]], table: str) -> pa.Table | None:
+    def read(self, wanted: dict[str, set[str]], table: str) -> "pa.Table | None":
         """Rows of ``table`` for the wanted documents of each chunk (chunk id -> doc ids).
 
         A chunk may also hold documents read under another pipeline version or
         engine; only the rows of the documents it is wanted for are taken.
         """
+        import pyarrow as pa
         import pyarrow.compute as pc
+        import pyarrow.parquet as pq
 
         parts = []
         for chunk_id in sorted(wanted):

@@ -1,9 +1,11 @@
 """Country names, UN forms, adjectives and non-State actors to codes.
 
 The country table is country_converter's bundled ``country_data.tsv``.  We
-read it ourselves with ``keep_default_na=False`` because pandas otherwise reads
-Namibia's ISO2 code ``NA`` as missing and ``coco.CountryConverter()`` fails to
-build under pandas 3.  The UN's own forms (Viet Nam, Türkiye, Holy See, State of
+read it ourselves, as plain strings (the ``csv`` module has no notion of
+missing values), because pandas' defaults read Namibia's ISO2 code ``NA`` as
+missing and ``coco.CountryConverter()`` fails to build under pandas 3; reading
+it without importing country_converter or pandas also keeps them out of every
+worker's start-up.  The UN's own forms (Viet Nam, Türkiye, Holy See, State of
 Palestine, European Union ...) and the actors the codebook names (ISIL, Houthis,
 M23 ...) live in readable CSV files in ``pipeline/data``.
 """
@@ -16,10 +18,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-import country_converter
-import pandas as pd
-
 from pipeline.tables import read_table
+
 
 def _fold(text: str) -> str:
     """Lower-case, strip accents and curly quotes so that names compare loosely."""
@@ -31,10 +31,17 @@ def _fold(text: str) -> str:
 
 
 @lru_cache(maxsize=1)
-def _coco_table() -> pd.DataFrame:
-    """country_converter's bundled table, with Namibia's ``NA`` kept as a code."""
-    tsv = Path(country_converter.__file__).parent / "country_data.tsv"
-    return pd.read_csv(tsv, sep="\t", keep_default_na=False, dtype=str, encoding="utf-8")
+def _coco_table() -> list[dict[str, str]]:
+    """country_converter's bundled table as rows of strings, Namibia's ``NA`` kept as a code."""
+    import csv
+    from importlib.util import find_spec
+
+    spec = find_spec("country_converter")  # finds the package without running it
+    if spec is None or not spec.submodule_search_locations:
+        raise ModuleNotFoundError("country_converter is not installed (pip install country_converter)")
+    tsv = Path(list(spec.submodule_search_locations)[0]) / "country_data.tsv"
+    with open(tsv, encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh, delimiter="\t", quoting=csv.QUOTE_NONE, restval=""))
 
 
 @dataclass(frozen=True)
@@ -50,14 +57,14 @@ def _tables() -> _Tables:
     exact: dict[str, str] = {}
     regexes: list[tuple[re.Pattern[str], str]] = []
     names: dict[str, str] = {}
-    for row in frame.itertuples(index=False):
-        iso3 = row.ISO3
+    for row in frame:
+        iso3 = row["ISO3"]
         if not iso3:
             continue
-        names.setdefault(iso3, row.name_short)
-        exact.setdefault(_fold(row.name_short), iso3)
-        exact.setdefault(_fold(row.name_official), iso3)
-        regexes.append((re.compile(row.regex, re.IGNORECASE), iso3))
+        names.setdefault(iso3, row["name_short"])
+        exact.setdefault(_fold(row["name_short"]), iso3)
+        exact.setdefault(_fold(row["name_official"]), iso3)
+        regexes.append((re.compile(row["regex"], re.IGNORECASE), iso3))
     for row in read_table("country_aliases.csv"):
         exact[_fold(row["alias"])] = row["iso3"]
         names.setdefault(row["iso3"], row["alias"])
@@ -109,9 +116,9 @@ class Mention:
 def _mention_lookup() -> dict[str, tuple[str, str]]:
     """Every known name, folded, to its code and kind."""
     lookup: dict[str, tuple[str, str]] = {}
-    for row in _coco_table().itertuples(index=False):
-        if row.ISO3 and row.name_short:
-            lookup.setdefault(_fold(row.name_short), (row.ISO3, "state"))
+    for row in _coco_table():
+        if row["ISO3"] and row["name_short"]:
+            lookup.setdefault(_fold(row["name_short"]), (row["ISO3"], "state"))
     for row in read_table("country_aliases.csv"):
         lookup[_fold(row["alias"])] = (row["iso3"], "state")
     for row in read_table("country_adjectives.csv"):

@@ -20,9 +20,8 @@ import hashlib
 import os
 import time
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
-
-import pyarrow as pa
 
 from pipeline import __version__
 from pipeline.cache import TABLES, ChunkStore, cache_key
@@ -142,8 +141,10 @@ def process_file(task: tuple) -> dict[str, list[dict]]:
 
 # -- schemas -------------------------------------------------------------------
 
-def _schema(record_type, extra: dict | None = None, columns: list[str] | None = None) -> pa.Schema:
+def _schema(record_type, extra: dict | None = None, columns: list[str] | None = None):
     import dataclasses
+
+    import pyarrow as pa
 
     types = {f.name: f.type for f in dataclasses.fields(record_type)}
     arrow = {"int": pa.int64(), "float": pa.float64(), "bool": pa.bool_()}
@@ -155,16 +156,22 @@ def _schema(record_type, extra: dict | None = None, columns: list[str] | None = 
     return pa.schema(fields)
 
 
-SCHEMAS = {
-    "documents": _schema(Document),
-    "speeches": _schema(Speech),
-    "votes": _schema(Vote),
-    "clauses": _schema(Clause),
-    "sentences": _schema(Sentence, {"stance": "str", "confidence": "float"}, SENTENCE_COLUMNS),
-    "evidence": _schema(Evidence),
-    "errors": pa.schema([pa.field("path", pa.string()), pa.field("stage", pa.string()),
-                         pa.field("reason", pa.string()), pa.field("doc_id", pa.string())]),
-}
+@lru_cache(maxsize=1)
+def schemas() -> dict:
+    """The Arrow schema of every cached table (built on first use: pyarrow is imported
+    after the workers have started, not before)."""
+    import pyarrow as pa
+
+    return {
+        "documents": _schema(Document),
+        "speeches": _schema(Speech),
+        "votes": _schema(Vote),
+        "clauses": _schema(Clause),
+        "sentences": _schema(Sentence, {"stance": "str", "confidence": "float"}, SENTENCE_COLUMNS),
+        "evidence": _schema(Evidence),
+        "errors": pa.schema([pa.field("path", pa.string()), pa.field("stage", pa.string()),
+                             pa.field("reason", pa.string()), pa.field("doc_id", pa.string())]),
+    }
 
 
 # -- the run ---------------------------------------------------------------------
@@ -177,20 +184,40 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def _content_hash(path: Path, known: dict[str, list], current: dict[str, list]) -> str:
+    """The file's SHA-256, reused from the last run while its size, time and inode are unchanged.
+
+    Hashing 150 MB of General Debate speeches takes seconds; the stat check takes
+    milliseconds, which is what makes adding one file to a processed folder cheap.
+    An edit that keeps size, nanosecond mtime and inode alike would be missed;
+    ``rm -r OUT/.d2r`` forgets every hash.
+    """
+    stat = path.stat()
+    signature = [stat.st_size, stat.st_mtime_ns, stat.st_ino]
+    entry = known.get(str(path))
+    sha = entry[3] if entry and entry[:3] == signature else _sha256(path)
+    current[str(path)] = [*signature, sha]
+    return sha
+
+
 def model_identity(model_path: str | None) -> str:
     from pipeline.classify.predict import default_model_path
 
     path = Path(model_path) if model_path else default_model_path()
     if not path.exists():
-        from pipeline.classify.model import ModelFileError
+        from pipeline.classify import ModelFileError
 
-        raise ModelFileError(f"model file not found: {path} (run 'd2r train', or pass --model)")
+        raise ModelFileError(f"model not found: {path} (run 'd2r train', or pass --model)")
+    if path.is_dir():  # a spaCy model folder: every file's name and content
+        digest = hashlib.sha256()
+        for item in sorted(p for p in path.rglob("*") if p.is_file()):
+            digest.update(f"{item.relative_to(path)}:{_sha256(item)}\n".encode())
+        return digest.hexdigest()[:16]
     return _sha256(path)[:16]
 
 
 def run(inputs: list[str | Path], options: RunOptions) -> RunSummary:
     """The whole pipeline over ``inputs`` into ``options.out``."""
-    from pipeline.aggregate.tables import assemble
     from pipeline.classify.predict import load_model
     from pipeline.executor import run_dask, run_local
 
@@ -207,15 +234,17 @@ def run(inputs: list[str | Path], options: RunOptions) -> RunSummary:
 
     keyed: list[tuple[Path, str, str]] = []  # path, doc id, cache key
     shas: dict[str, str] = {}
+    known, current = store.hashes(), {}
     for path in files:
         try:
-            sha = _sha256(path)
+            sha = _content_hash(path, known, current)
         except OSError as exc:
             discovery_errors.append(Error(str(path), "discover", f"file cannot be read ({exc.strerror})"))
             continue
         doc_id = doc_id_for(sha, path.name)
         shas[str(path)] = sha
         keyed.append((path, doc_id, cache_key(doc_id, version)))
+    store.save_hashes(current)  # this run's files only: the file does not grow with old inputs
 
     index = store.index()
     todo, queued = [], set()
@@ -234,6 +263,8 @@ def run(inputs: list[str | Path], options: RunOptions) -> RunSummary:
             else run_local(process_file, todo, options.workers, options.time_limit, options.memory_limit_mb)
         )
         failed = _drain(outcomes, len(todo), key_of, store, options)
+
+    from pipeline.aggregate.tables import assemble
 
     summary.outputs = assemble(out, store, keyed, discovery_errors, failed)
     summary.documents = summary.outputs.get("documents", 0)
@@ -271,7 +302,11 @@ def _drain(outcomes, total: int, key_of: dict, store: ChunkStore, options: RunOp
     failed: dict[str, Error] = {}
     pages = errors = 0
     bar = tqdm(total=total, unit="doc", desc="d2r run", disable=not options.progress, dynamic_ncols=True)
-    for outcome in outcomes:
+    for n, outcome in enumerate(outcomes):
+        if n == 0:
+            # The workers are busy now: load what assembling needs (pandas, pyarrow)
+            # alongside them rather than before they start or after they finish.
+            import pipeline.aggregate.tables  # noqa: F401
         path = outcome.item[0]
         bar.update(1)
         if outcome.error:
@@ -286,10 +321,10 @@ def _drain(outcomes, total: int, key_of: dict, store: ChunkStore, options: RunOp
         keys.append(key_of[path])
         bar.set_postfix(pages=pages, errors=errors, refresh=False)
         if len(keys) >= options.chunk_docs:
-            store.write(keys, buffer, SCHEMAS)
+            store.write(keys, buffer, schemas())
             buffer = {name: [] for name in TABLES}
             keys = []
     if keys:
-        store.write(keys, buffer, SCHEMAS)
+        store.write(keys, buffer, schemas())
     bar.close()
     return failed
