@@ -12,7 +12,9 @@ Reads the real material in ../shared/data.  Prints:
    beside spaCy's bare ``sentencizer`` over the same texts in one process
    (target ratio >= 0.40), and the 1-worker against 2-worker speed-up (>= 1.7).
 4. With ``BENCH_FULL=1``: the whole General Debate corpus with two workers,
-   wall time and peak resident memory of all processes (targets 10 min, 4 GB).
+   wall time and peak resident memory of all processes (targets 10 min, 4 GB),
+   the same with one worker (speed-up >= 1.7), a rerun with nothing new, and a
+   rerun after adding one file (target under 5% of the full run).
 """
 
 from __future__ import annotations
@@ -187,19 +189,30 @@ def bench_run() -> None:
     files = sorted(folder.glob("[A-Z]*_*_*.txt"))
     texts = [f.read_text(encoding="utf-8", errors="replace") for f in files]
     words = sum(len(t.split()) for t in texts)
-    nlp = spacy.blank("en")
-    nlp.add_pipe("sentencizer")
 
-    def bare():
+    def fresh():
+        nlp = spacy.blank("en")
+        nlp.add_pipe("sentencizer")
+        return nlp
+
+    def sentences(nlp):
         for doc in nlp.pipe(texts, batch_size=64):
             for _ in doc.sents:
                 pass
 
-    bare_wps = words / best_of(bare, 2)
+    # The reference reads each text once with a new pipeline (best of three), as d2r
+    # does; a second pass through the same pipeline re-reads texts whose every word
+    # is already in spaCy's tokenizer cache, which is shown but is not the reference.
+    pipelines = [fresh() for _ in range(3)]
+    first_pass = min(best_of(lambda: sentences(nlp), 1) for nlp in pipelines)
+    second_pass = best_of(lambda: sentences(pipelines[0]), 2)
+    bare_wps, cached_wps = words / first_pass, words / second_pass
     one, _ = timed_run([folder], 1)
     two, peak = timed_run([folder], 2)
     print(f"\n3. d2r run over General Debate {SESSION}: {len(files)} speeches, {words:,} words")
-    line("spaCy bare sentencizer, one process", f"{bare_wps:,.0f} words/s")
+    line("spaCy bare sentencizer, one process, one pass (reference)", f"{bare_wps:,.0f} words/s")
+    line("  the same texts again through the warmed pipeline", f"{cached_wps:,.0f} words/s",
+         f"(d2r's ratio to it: {words / two / cached_wps:.2f})")
     line("d2r run --workers 2, end to end (start-up included)", f"{words / two:,.0f} words/s",
          f"ratio {words / two / bare_wps:.2f} (target >= 0.40)")
     line("d2r run --workers 1", f"{words / one:,.0f} words/s", f"{one:.1f} s")
@@ -225,11 +238,15 @@ def bench_full() -> None:
     extra = work / "new"
     extra.mkdir()
     out = work / "out"
+    one, _ = timed_run([folder, extra], 1)
     wall, peak = timed_run([folder, extra], 2, out=out)
     print(f"\n4. d2r run over the whole General Debate corpus: {len(files):,} speeches, {words:,} words, 2 workers")
     line("wall time", f"{wall / 60:.1f} min", "(target <= 10)")
     line("peak resident memory, all processes", f"{peak / 2**30:.2f} GB", "(target < 4)")
     line("throughput", f"{words / wall:,.0f} words/s")
+    line("speed-up of 2 workers over 1 on the whole corpus", f"{one / wall:.2f}x", f"{one / 60:.1f} min -> {wall / 60:.1f} min (target >= 1.7)")
+    same, _ = timed_run([folder, extra], 2, out=out)
+    line("running again with nothing new", f"{same:.1f} s", f"{same / wall:.1%} of the full run")
     before = (out / "evidence.csv").read_text(encoding="utf-8").splitlines()
     (extra / "ZZZ_76_2021.txt").write_text(
         "Certain neighbouring States continue to arm and finance the terrorist groups that attack our villages.\n",

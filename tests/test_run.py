@@ -96,6 +96,27 @@ def test_adding_a_file_processes_only_that_file(tmp_path, sample_dir):
     assert "1 processed, 3 from cache" in proc.stdout
     after = pd.read_csv(out / "evidence.csv")
     assert len(pd.concat([before, after]).drop_duplicates()) == len(after)
+    # The rerun took the old documents' sentences from the last sentences.parquet:
+    # every table equals a run from scratch over the same four files.
+    fresh = tmp_path / "fresh"
+    d2r("run", inputs, "--out", fresh, "-q")
+    assert digests(out) == digests(fresh)
+
+
+def test_sentences_are_not_reused_from_a_file_someone_changed(tmp_path, sample_dir):
+    inputs = tmp_path / "in"
+    shutil.copytree(sample_dir, inputs)
+    out = tmp_path / "out"
+    d2r("run", inputs, "--out", out, "-q")
+    reference = digests(out)
+    sentences = pd.read_parquet(out / "sentences.parquet")
+    sentences.assign(text="tampered").to_parquet(out / "sentences.parquet")
+    (inputs / "new.txt").write_text("Certain States continue to arm the militias that attack civilians in Darfur.\n", encoding="utf-8")
+    d2r("run", inputs, "--out", out, "-q")
+    (inputs / "new.txt").unlink()
+    d2r("run", inputs, "--out", out, "-q")
+    assert digests(out) == reference
+    assert "tampered" not in set(pd.read_parquet(out / "sentences.parquet")["text"])
 
 
 def test_csv_injection_is_neutralised(tmp_path):

@@ -18,13 +18,14 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from pipeline.aggregate.safe_csv import write_csv
-from pipeline.cache import ChunkStore, atomic_write_bytes
+from pipeline.cache import ChunkStore, atomic_path, atomic_write_bytes
 from pipeline.countries import country_name
 from pipeline.records import Clause, Document, Error, Evidence, Speech, Vote
 
 STATE_COLUMNS = [
     "iso3", "state", "role", "stance", "count", "documents", "first_date", "last_date", "strongest_evidence_id",
 ]
+SENTENCE_ROW_GROUP = 131_072
 ACCUSATION_COLUMNS = ["accuser_iso3", "accused", "assisted", "count", "first_date", "last_date", "example_evidence_id"]
 
 
@@ -64,7 +65,8 @@ def assemble(out: Path, store: ChunkStore, keyed, discovery_errors: list[Error],
     from concurrent.futures import ThreadPoolExecutor
 
     pool = ThreadPoolExecutor(max_workers=1)
-    sentences_written = pool.submit(_write_sentences, store, chunks, rank, Path(out) / "sentences.parquet")
+    key_of = {doc_id: key for _, doc_id, key in keyed if key in index}
+    sentences_written = pool.submit(_write_sentences, store, chunks, rank, Path(out) / "sentences.parquet", key_of)
 
     documents = _frame(store, chunks, "documents")
     errors = _frame(store, chunks, "errors")
@@ -117,39 +119,74 @@ def assemble(out: Path, store: ChunkStore, keyed, discovery_errors: list[Error],
     return counts
 
 
-def _write_sentences(store, chunks, rank, path: Path) -> int:
+def _write_sentences(store, chunks, rank, path: Path, key_of: dict[str, str]) -> int:
     """Every sentence, in document order then by offset, into one Parquet file.
 
-    Each chunk holds its documents' sentences as contiguous runs in offset
-    order (the order ``_drain`` wrote them); the file is those runs, as
-    zero-copy slices put in document order, combined once and written.  On the
-    whole General Debate corpus this is a third of a global sort's time, and it
-    is what a rerun after adding one file mostly spends.
+    A document's sentences are a contiguous run, in offset order, both in its
+    cache chunk and in the last ``sentences.parquet``; the new file is those
+    runs, as zero-copy slices put in document order, combined once and
+    written.  Runs are taken from the last file when ``.d2r/sentences.json``
+    says it holds the document under the same cache key (and the file is the
+    one d2r wrote), otherwise from the chunk: a rerun after adding one file
+    reads one file, not every chunk.
     """
+    manifest = store.root / "sentences.json"
     pieces: list[tuple[int, pa.Table]] = []
+    taken: set[str] = set()
+    previous = _previous_sentences(path, manifest)
+    if previous is not None:
+        table, held = previous
+        for doc_id, piece in _runs(table):
+            if doc_id in rank and doc_id not in taken and held.get(doc_id) == key_of.get(doc_id):
+                pieces.append((rank[doc_id], piece))
+                taken.add(doc_id)
     for chunk_id in sorted(chunks):
-        table = _runs_in_order(pq.read_table(store.chunks / chunk_id / "sentences.parquet"))
-        if not table.num_rows:
+        wanted = chunks[chunk_id] - taken
+        if not wanted:
             continue
-        names, codes = _codes(table["doc_id"])
-        starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
-        ends = np.r_[starts[1:], len(codes)]
-        for start, end in zip(starts.tolist(), ends.tolist()):
-            doc_id = names[codes[start]]
-            if doc_id in chunks[chunk_id]:
-                pieces.append((rank[doc_id], table.slice(start, end - start)))
-    if pieces:
-        pieces.sort(key=lambda piece: piece[0])
-        # One contiguous table: Parquet's bytes depend on how the input is chunked.
-        table = pa.concat_tables([piece for _, piece in pieces]).combine_chunks()
-    else:
-        from pipeline.run import schemas
+        table = _runs_in_order(pq.read_table(store.chunks / chunk_id / "sentences.parquet"))
+        for doc_id, piece in _runs(table):
+            if doc_id in wanted and doc_id not in taken:
+                pieces.append((rank[doc_id], piece))
+                taken.add(doc_id)
+    pieces.sort(key=lambda piece: piece[0])
+    from pipeline.run import schemas
 
-        table = schemas()["sentences"].empty_table()
-    sink = pa.BufferOutputStream()
-    pq.write_table(table, sink, compression="zstd", compression_level=1)
-    atomic_write_bytes(path, sink.getvalue().to_pybytes())
+    table = pa.concat_tables([piece for _, piece in pieces]) if pieces else schemas()["sentences"].empty_table()
+    manifest.unlink(missing_ok=True)  # the file is about to change: never a manifest that disagrees with it
+    with atomic_path(path) as tmp, pq.ParquetWriter(tmp, table.schema, compression="zstd", compression_level=1) as writer:
+        # Fixed row groups, each combined into one block first: Parquet's bytes depend on
+        # how its input is chunked, and a group at a time keeps memory to one group's copy.
+        for start in range(0, table.num_rows, SENTENCE_ROW_GROUP):
+            writer.write_table(table.slice(start, SENTENCE_ROW_GROUP).combine_chunks(), row_group_size=SENTENCE_ROW_GROUP)
+    stat = path.stat()
+    held = {doc_id: key_of[doc_id] for doc_id in taken if doc_id in key_of}
+    atomic_write_bytes(manifest, json.dumps({"file": [stat.st_size, stat.st_mtime_ns], "documents": held},
+                                            sort_keys=True).encode("utf-8"))
     return table.num_rows
+
+
+def _previous_sentences(path: Path, manifest: Path):
+    """The last run's sentences and the cache key of each document in them, if still trustworthy."""
+    try:
+        record = json.loads(manifest.read_text(encoding="utf-8"))
+        stat = path.stat()
+        if record["file"] != [stat.st_size, stat.st_mtime_ns]:
+            return None  # changed since d2r wrote it
+        return pq.read_table(path), dict(record["documents"])
+    except (OSError, ValueError, KeyError, TypeError, pa.ArrowException):
+        return None
+
+
+def _runs(table: pa.Table):
+    """(doc id, its rows) for each run of one document's rows."""
+    if not table.num_rows:
+        return
+    names, codes = _codes(table["doc_id"])
+    starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
+    ends = np.r_[starts[1:], len(codes)]
+    for start, end in zip(starts.tolist(), ends.tolist()):
+        yield names[codes[start]], table.slice(start, end - start)
 
 
 def _codes(column) -> tuple[list[str], np.ndarray]:
