@@ -131,19 +131,21 @@ class ChunkStore:
         """Rows of ``table`` for the wanted documents of each chunk (chunk id -> doc ids).
 
         A chunk may also hold documents read under another pipeline version or
-        engine; only the rows of the documents it is wanted for are taken.
+        engine; only the rows of the documents it is wanted for are taken.  All
+        chunks are scanned as one Arrow dataset (the chunk id is the folder
+        name): one scan of many small files is several times faster than
+        opening them one by one, which is most of what a rerun reads.
         """
         import pyarrow as pa
         import pyarrow.compute as pc
-        import pyarrow.parquet as pq
+        import pyarrow.dataset as ds
 
-        parts = []
-        for chunk_id in sorted(wanted):
-            part = pq.read_table(self.chunks / chunk_id / f"{table}.parquet")
-            ids = pa.array(sorted(wanted[chunk_id]), pa.string())
-            part = part.filter(pc.is_in(part["doc_id"], value_set=ids))
-            if part.num_rows:
-                parts.append(part)
-        if not parts:
+        if not wanted:
             return None
-        return pa.concat_tables(parts, promote_options="default")
+        files = [str(self.chunks / chunk_id / f"{table}.parquet") for chunk_id in sorted(wanted)]
+        by_chunk = ds.DirectoryPartitioning(pa.schema([("chunk", pa.string())]))
+        data = ds.dataset(files, format="parquet", partitioning=by_chunk, partition_base_dir=str(self.chunks)).to_table()
+        pairs = pa.array(sorted(f"{chunk_id}|{doc_id}" for chunk_id, docs in wanted.items() for doc_id in docs))
+        keep = pc.is_in(pc.binary_join_element_wise(data["chunk"], data["doc_id"], "|"), value_set=pairs)
+        data = data.filter(keep).drop_columns(["chunk"])
+        return data if data.num_rows else None

@@ -131,7 +131,7 @@ def test_csv_injection_is_neutralised(tmp_path):
 def test_clear_failures(tmp_path, sample_dir):
     missing = d2r("run", sample_dir, "--out", tmp_path / "o", "--model", tmp_path / "none.skops", check=False)
     assert missing.returncode != 0
-    assert missing.stderr.strip().count("\n") == 0 and "model file not found" in missing.stderr
+    assert missing.stderr.strip().count("\n") == 0 and "model not found" in missing.stderr
     assert "Traceback" not in missing.stderr
     blocked = tmp_path / "file"
     blocked.write_text("x")

@@ -8,24 +8,18 @@ documents came from the cache.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
 from pipeline.aggregate.safe_csv import write_csv
-from pipeline.cache import ChunkStore, atomic_path, atomic_write_bytes
+from pipeline.cache import ChunkStore
 from pipeline.countries import country_name
 from pipeline.records import Clause, Document, Error, Evidence, Speech, Vote
 
 STATE_COLUMNS = [
     "iso3", "state", "role", "stance", "count", "documents", "first_date", "last_date", "strongest_evidence_id",
 ]
-SENTENCE_ROW_GROUP = 131_072
 ACCUSATION_COLUMNS = ["accuser_iso3", "accused", "assisted", "count", "first_date", "last_date", "example_evidence_id"]
 
 
@@ -42,12 +36,16 @@ def _order(frame: pd.DataFrame, rank: dict[str, int], *within: str) -> pd.DataFr
     return frame.sort_values(["_rank", *within], kind="stable").drop(columns="_rank").reset_index(drop=True)
 
 
-def assemble(out: Path, store: ChunkStore, keyed, discovery_errors: list[Error], failed: dict[str, Error]) -> dict:
+def assemble(out: Path, store: ChunkStore, keyed, discovery_errors: list[Error], failed: dict[str, Error],
+             previous=None) -> dict:
     """Write every table and the report; return counts for the summary.
 
     ``keyed`` lists every input file as (path, doc id, cache key); ``failed``
-    holds this run's worker failures by cache key (they are not cached).
+    holds this run's worker failures by cache key (they are not cached);
+    ``previous`` is :func:`~pipeline.aggregate.sentences.read_previous`'s
+    result when the caller read it ahead.
     """
+    from pipeline.aggregate.sentences import write_sentences
     from pipeline.aggregate.report import summary_counts, write_report
 
     index = store.index()
@@ -66,7 +64,7 @@ def assemble(out: Path, store: ChunkStore, keyed, discovery_errors: list[Error],
 
     pool = ThreadPoolExecutor(max_workers=1)
     key_of = {doc_id: key for _, doc_id, key in keyed if key in index}
-    sentences_written = pool.submit(_write_sentences, store, chunks, rank, Path(out) / "sentences.parquet", key_of)
+    sentences_written = pool.submit(write_sentences, store, chunks, rank, Path(out), key_of, previous)
 
     documents = _frame(store, chunks, "documents")
     errors = _frame(store, chunks, "errors")
@@ -117,95 +115,6 @@ def assemble(out: Path, store: ChunkStore, keyed, discovery_errors: list[Error],
                             files=len(keyed) + len(discovery_errors), sentences=n_sentences)
     write_report(out, documents, speeches, votes, clauses, evidence, states, accusations, errors, counts)
     return counts
-
-
-def _write_sentences(store, chunks, rank, path: Path, key_of: dict[str, str]) -> int:
-    """Every sentence, in document order then by offset, into one Parquet file.
-
-    A document's sentences are a contiguous run, in offset order, both in its
-    cache chunk and in the last ``sentences.parquet``; the new file is those
-    runs, as zero-copy slices put in document order, combined once and
-    written.  Runs are taken from the last file when ``.d2r/sentences.json``
-    says it holds the document under the same cache key (and the file is the
-    one d2r wrote), otherwise from the chunk: a rerun after adding one file
-    reads one file, not every chunk.
-    """
-    manifest = store.root / "sentences.json"
-    pieces: list[tuple[int, pa.Table]] = []
-    taken: set[str] = set()
-    previous = _previous_sentences(path, manifest)
-    if previous is not None:
-        table, held = previous
-        for doc_id, piece in _runs(table):
-            if doc_id in rank and doc_id not in taken and held.get(doc_id) == key_of.get(doc_id):
-                pieces.append((rank[doc_id], piece))
-                taken.add(doc_id)
-    for chunk_id in sorted(chunks):
-        wanted = chunks[chunk_id] - taken
-        if not wanted:
-            continue
-        table = _runs_in_order(pq.read_table(store.chunks / chunk_id / "sentences.parquet"))
-        for doc_id, piece in _runs(table):
-            if doc_id in wanted and doc_id not in taken:
-                pieces.append((rank[doc_id], piece))
-                taken.add(doc_id)
-    pieces.sort(key=lambda piece: piece[0])
-    from pipeline.run import schemas
-
-    table = pa.concat_tables([piece for _, piece in pieces]) if pieces else schemas()["sentences"].empty_table()
-    manifest.unlink(missing_ok=True)  # the file is about to change: never a manifest that disagrees with it
-    with atomic_path(path) as tmp, pq.ParquetWriter(tmp, table.schema, compression="zstd", compression_level=1) as writer:
-        # Fixed row groups, each combined into one block first: Parquet's bytes depend on
-        # how its input is chunked, and a group at a time keeps memory to one group's copy.
-        for start in range(0, table.num_rows, SENTENCE_ROW_GROUP):
-            writer.write_table(table.slice(start, SENTENCE_ROW_GROUP).combine_chunks(), row_group_size=SENTENCE_ROW_GROUP)
-    stat = path.stat()
-    held = {doc_id: key_of[doc_id] for doc_id in taken if doc_id in key_of}
-    atomic_write_bytes(manifest, json.dumps({"file": [stat.st_size, stat.st_mtime_ns], "documents": held},
-                                            sort_keys=True).encode("utf-8"))
-    return table.num_rows
-
-
-def _previous_sentences(path: Path, manifest: Path):
-    """The last run's sentences and the cache key of each document in them, if still trustworthy."""
-    try:
-        record = json.loads(manifest.read_text(encoding="utf-8"))
-        stat = path.stat()
-        if record["file"] != [stat.st_size, stat.st_mtime_ns]:
-            return None  # changed since d2r wrote it
-        return pq.read_table(path), dict(record["documents"])
-    except (OSError, ValueError, KeyError, TypeError, pa.ArrowException):
-        return None
-
-
-def _runs(table: pa.Table):
-    """(doc id, its rows) for each run of one document's rows."""
-    if not table.num_rows:
-        return
-    names, codes = _codes(table["doc_id"])
-    starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
-    ends = np.r_[starts[1:], len(codes)]
-    for start, end in zip(starts.tolist(), ends.tolist()):
-        yield names[codes[start]], table.slice(start, end - start)
-
-
-def _codes(column) -> tuple[list[str], np.ndarray]:
-    """A string column as (distinct values, integer code per row): comparisons on integers."""
-    encoded = pc.dictionary_encode(column).combine_chunks()
-    return encoded.dictionary.to_pylist(), encoded.indices.to_numpy(zero_copy_only=False)
-
-
-def _runs_in_order(table: pa.Table) -> pa.Table:
-    """The chunk's rows with each document's sentences contiguous and by offset (sorted only if not)."""
-    if table.num_rows < 2:
-        return table
-    _, codes = _codes(table["doc_id"])
-    offsets = table["start"].to_numpy()
-    same = codes[1:] == codes[:-1]
-    runs = codes[np.r_[0, np.flatnonzero(~same) + 1]]
-    if len(np.unique(runs)) == len(runs) and bool(np.all(offsets[1:][same] > offsets[:-1][same])):
-        return table
-    return table.sort_by([("doc_id", "ascending"), ("start", "ascending")])
 
 
 def _summarise(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
