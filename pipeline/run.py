@@ -125,7 +125,7 @@ def process_file(task: tuple) -> dict[str, list[dict]]:
     for clause in parts.clauses:
         tag_clause(doc, clause)
     model = load_model(model_path)
-    predictions = classify([(s.text, s.speaker_iso3, s.context) for s in parts.sentences], model)
+    predictions = classify([(s.text, s.speaker_iso3, s.context) for s in parts.sentences], model, details="relevant")
     label = model_name(model)
     tables["speeches"] = [s.row() for s in parts.speeches]
     tables["votes"] = [v.row() for v in parts.votes]

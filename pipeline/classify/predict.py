@@ -50,10 +50,16 @@ def model_name(model) -> str:
     return f"{meta.get('name', 'stance')}-{meta.get('version', '0')}"
 
 
-def classify(items, model, batch_size: int = 4096) -> list[Prediction]:
-    """Predictions for sentences given as ``(text, speaker_iso3[, context])`` tuples, in order."""
+def classify(items, model, batch_size: int = 4096, details: str = "all") -> list[Prediction]:
+    """Predictions for sentences given as ``(text, speaker_iso3[, context])`` tuples, in order.
+
+    ``details="relevant"`` fills the five scores and the slots only for
+    sentences that are not ``none`` (what ``d2r run`` keeps); most sentences
+    are ``none``, so that saves building them a million times over a corpus.
+    """
     items = list(items)
     out: list[Prediction] = []
+    none = LABELS.index("none")
     for start in range(0, len(items), batch_size):
         batch = items[start : start + batch_size]
         proba = model.predict_proba(batch)
@@ -61,6 +67,9 @@ def classify(items, model, batch_size: int = 4096) -> list[Prediction]:
         for item, row, stance in zip(batch, proba, labels):
             text, speaker = item[0], item[1]
             stance = str(stance)
+            if details == "relevant" and stance == "none":
+                out.append(Prediction(stance=stance, confidence=round(float(row[none]), 4)))
+                continue
             out.append(
                 Prediction(
                     stance=stance,
