@@ -5,16 +5,38 @@ Mentions of the speaker's own State become ``selfstate``, other States
 ``armedactor``, so that "Turkey arms ISIL" said
 by Syria and "Iran arms the Houthis" said by Saudi Arabia look alike to the
 model, and "Syria has never armed ..." said by Syria looks like a denial.
+
+The words within ``WINDOW`` words of each assistance word are repeated with the
+prefix ``near`` ("nearterrorists", "nearneighbour", "nearnever"): who supplies
+what to whom is said next to the verb, and the same words elsewhere in a long
+sentence say much less (grouped 5-fold cross-validation on the train split, C=3,
+threshold 0.3: macro-F1 0.493 -> 0.513, relevance F1 0.592 -> 0.630).
 """
 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from pipeline.countries import find_mentions, to_iso3
 
 
 _WORD = re.compile(r"[A-Za-z]{4,}")
+_TOKEN = re.compile(r"[A-Za-z]+")
+# Assistance verbs and nouns, the anchors of the ``near`` window (a whole token must match).
+_ANCHOR = re.compile(
+    r"(?:arm(?:s|ed|ing)?|weapon\w*|munitions?|ammunition|drones?|missiles?|suppl(?:y|ies|ied|ying|iers?)|financ\w*"
+    r"|fund(?:s|ed|ing|ers?)?|bankroll\w*|harbou?r\w*|shelter\w*|safe havens?|sanctuar\w+|sponsor\w*|backers?|backed"
+    r"|backing|support\w*|assist\w*|aid(?:s|ed|ing)?|abet\w*|shield\w*|train(?:s|ed|ing)|equip\w*|provid\w+|deliver\w*"
+    r"|transfer\w*|facilitat\w*|fuel\w*|protect\w*|cover)",
+    re.I,
+)
+WINDOW = 6
+
+
+@lru_cache(maxsize=65536)
+def _is_anchor(token: str) -> bool:
+    return _ANCHOR.fullmatch(token) is not None
 
 
 def model_text(text: str, speaker: str = "", context: str = "") -> str:
@@ -25,9 +47,21 @@ def model_text(text: str, speaker: str = "", context: str = "") -> str:
     features of their own, kept apart from the sentence's.
     """
     marked = _in_speaker_terms(text, speaker)
+    near = near_words(marked)
     if context:
         marked += " " + " ".join("ctx" + w.lower() for w in _WORD.findall(context))
-    return marked
+    return marked + " " + near
+
+
+def near_words(text: str, window: int = WINDOW) -> str:
+    """The words within ``window`` words of each assistance word, prefixed ``near``."""
+    tokens = _TOKEN.findall(text)
+    out = []
+    for i, token in enumerate(tokens):
+        if _is_anchor(token):
+            lo = max(0, i - window)
+            out += ["near" + w.lower() for j, w in enumerate(tokens[lo : i + window + 1], lo) if j != i]
+    return " ".join(out)
 
 
 def _in_speaker_terms(text: str, speaker: str) -> str:

@@ -4,7 +4,8 @@
 ``predict``, ``predict_proba``, ``classes_``).  Sentences without any
 assistance cue (decision rule 1 of the codebook) never reach the model: they
 get ``none`` with probability 1 at the cost of one regular expression.  The
-others (with the words of the sentence before, see ``features.py``) go
+others (with the words of the sentence before and the words around each
+assistance word, see ``features.py``) go
 through TF-IDF word 1-2-grams and character 3-4-grams into a
 class-balanced logistic regression whose probabilities are calibrated by
 cross-validation (sigmoid), so that ``confidence`` means what it says.

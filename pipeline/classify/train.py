@@ -142,7 +142,7 @@ def train(models_dir: Path, corpus_dir: Path = ANNOTATIONS, seed: int = 0, spacy
         "task": "sentence stance on the duty to refrain (CODEBOOK.md): " + ", ".join(LABELS),
         "labels": list(LABELS),
         "model": {
-            "kind": "scikit-learn: cue gate, TF-IDF word 1-2-grams + char 3-4-grams, class-balanced logistic regression, sigmoid-calibrated",
+            "kind": "scikit-learn: cue gate, TF-IDF word 1-2-grams + char 3-4-grams (with the words within 6 of each assistance word marked near), class-balanced logistic regression, sigmoid-calibrated",
             "C": best_c,
             "threshold": best_t,
             "file": "model.skops",
