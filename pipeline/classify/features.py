@@ -19,28 +19,28 @@ import re
 from functools import lru_cache
 
 from pipeline.countries import find_mentions, to_iso3
+from pipeline.tables import read_table
 
 
 _WORD = re.compile(r"[A-Za-z]{4,}")
 _TOKEN = re.compile(r"[A-Za-z]+")
-# Assistance verbs and nouns, the anchors of the ``near`` window (a whole token must match).
-_ANCHOR = re.compile(
-    r"(?:arm(?:s|ed|ing)?|weapon\w*|munitions?|ammunition|drones?|missiles?|suppl(?:y|ies|ied|ying|iers?)|financ\w*"
-    r"|fund(?:s|ed|ing|ers?)?|bankroll\w*|harbou?r\w*|shelter\w*|safe havens?|sanctuar\w+|sponsor\w*|backers?|backed"
-    r"|backing|support\w*|assist\w*|aid(?:s|ed|ing)?|abet\w*|shield\w*|train(?:s|ed|ing)|equip\w*|provid\w+|deliver\w*"
-    r"|transfer\w*|facilitat\w*|fuel\w*|protect\w*|cover)",
-    re.I,
-)
 WINDOW = 6
+
+
+@lru_cache(maxsize=1)
+def _anchor() -> re.Pattern[str]:
+    """Assistance verbs and nouns, the anchors of the ``near`` window (``near_anchor`` in cues.csv)."""
+    rows = {row["name"]: row["pattern"] for row in read_table("cues.csv")}
+    return re.compile(rows["near_anchor"], re.I)
 
 
 @lru_cache(maxsize=65536)
 def _is_anchor(token: str) -> bool:
-    return _ANCHOR.fullmatch(token) is not None
+    return _anchor().fullmatch(token) is not None  # a whole token must match
 
 
 def model_text(text: str, speaker: str = "", context: str = "") -> str:
-    """The sentence in the speaker's terms, then the words of its context marked ``ctx``.
+    """The sentence in the speaker's terms, the words of its context marked ``ctx``, then the ``near`` words.
 
     The context (the sentence before) carries what a denial or an admission
     answers ("these allegations", "at their request"), so its words are
