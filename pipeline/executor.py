@@ -109,24 +109,27 @@ def run_local(
         while any(s.item is not None for s in slots):
             busy = [s for s in slots if s.item is not None]
             ready = wait([s.conn for s in busy], timeout=min(1.0, max(0.05, time_limit / 5)))
+            done: list[Outcome] = []
             for slot in busy:
                 if slot.conn in ready:
                     try:
                         status, payload = slot.conn.recv()
                     except (EOFError, OSError):
-                        code = slot.process.exitcode
-                        yield Outcome(slot.item, error=_death_reason(code, memory_limit_mb))
+                        done.append(Outcome(slot.item, error=_death_reason(slot.process.exitcode, memory_limit_mb)))
                         slot.kill()
                         slot.start()
                     else:
-                        yield Outcome(slot.item, result=payload) if status == "ok" else Outcome(slot.item, error=payload)
+                        done.append(Outcome(slot.item, result=payload) if status == "ok" else Outcome(slot.item, error=payload))
                         slot.item = None
                 elif time.monotonic() - slot.started > time_limit:
-                    yield Outcome(slot.item, error=f"over the time limit of {time_limit:g} s; worker stopped")
+                    done.append(Outcome(slot.item, error=f"over the time limit of {time_limit:g} s; worker stopped"))
                     slot.kill()
                     slot.start()
+                # Feed the worker before handing results on: the caller may take a while
+                # (a cache chunk written every few hundred files) and the worker must not wait for it.
                 if slot.item is None and pending:
                     slot.give(pending.pop())
+            yield from done
     finally:
         for slot in slots:
             try:
