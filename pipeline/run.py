@@ -254,20 +254,11 @@ def run(inputs: list[str | Path], options: RunOptions) -> RunSummary:
 
     key_of = {str(p): k for p, _, k in keyed}
     failed: dict[str, Error] = {}  # worker failures: reported, never cached, so a later run retries them
-    previous = None
     if todo:
-        from concurrent.futures import ThreadPoolExecutor
-
-        from pipeline.aggregate.sentences import read_previous
-
-        # The model and spaCy are loaded only when there is something to read, before the
-        # workers fork so that they start warm; meanwhile a thread reads the last run's
-        # sentences (Arrow work, off the GIL).  It ends before the fork.
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            ahead = pool.submit(read_previous, out, store)
-            load_model(options.model_path)
-            _warm_up()
-            previous = ahead.result()
+        # The model and spaCy are loaded only when there is something to read, and
+        # before the workers fork, so that they start warm.
+        load_model(options.model_path)
+        _warm_up()
         outcomes = (
             run_dask(process_file, todo, options.scheduler)
             if options.scheduler
@@ -277,7 +268,7 @@ def run(inputs: list[str | Path], options: RunOptions) -> RunSummary:
 
     from pipeline.aggregate.tables import assemble
 
-    summary.outputs = assemble(out, store, keyed, discovery_errors, failed, previous)
+    summary.outputs = assemble(out, store, keyed, discovery_errors, failed)
     summary.documents = summary.outputs.get("documents", 0)
     summary.pages = summary.outputs.get("pages", 0)
     summary.errors = summary.outputs.get("errors", 0)

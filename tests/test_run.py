@@ -103,6 +103,27 @@ def test_adding_a_file_processes_only_that_file(tmp_path, sample_dir):
     assert digests(out) == digests(fresh)
 
 
+def test_sentences_follow_the_new_order_when_inputs_move(tmp_path, sample_dir):
+    """Moved inputs keep their cache but change the document order: the last file is not merged blindly."""
+    inputs = tmp_path / "in"
+    files = sorted(p for p in sample_dir.iterdir() if p.is_file())
+    for folder, chosen in (("a", files[:2]), ("b", files[2:])):
+        (inputs / folder).mkdir(parents=True)
+        for f in chosen:
+            shutil.copy(f, inputs / folder / f.name)
+    out = tmp_path / "out"
+    d2r("run", inputs, "--out", out, "-q")
+    (inputs / "a").rename(inputs / "c")  # now b's documents come first
+    proc = d2r("run", inputs, "--out", out, "-q")
+    assert "0 processed, 3 from cache" in proc.stdout
+    fresh = tmp_path / "fresh"
+    d2r("run", inputs, "--out", fresh, "-q")
+    assert digests(out)["sentences.parquet"] == digests(fresh)["sentences.parquet"]
+    order = pd.read_parquet(out / "sentences.parquet")["doc_id"].drop_duplicates().tolist()
+    documents = pd.read_csv(out / "documents.csv")
+    assert order == [d for d in documents["doc_id"] if d in set(order)]
+
+
 def test_sentences_are_not_reused_from_a_file_someone_changed(tmp_path, sample_dir):
     inputs = tmp_path / "in"
     shutil.copytree(sample_dir, inputs)

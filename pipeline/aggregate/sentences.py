@@ -3,8 +3,7 @@
 It is the largest output (a million sentences for the General Debate corpus)
 and the one a rerun would spend most on, so it is built from pieces: each
 document's sentences are a contiguous run in its cache chunk and in the last
-run's file.  Only pyarrow is needed here (no pandas), so ``d2r run`` can read
-the last file while it is still loading the model.
+run's file.  Only pyarrow is needed here (no pandas).
 """
 
 from __future__ import annotations
@@ -26,30 +25,61 @@ def sentences_path(out: Path) -> Path:
     return Path(out) / "sentences.parquet"
 
 
-def write_sentences(store, chunks, rank, out: Path, key_of: dict[str, str], previous=None) -> int:
+def write_sentences(store, chunks, rank, out: Path, key_of: dict[str, str]) -> int:
     """Every sentence, in document order then by offset, into one Parquet file.
 
     A document's sentences are a contiguous run, in offset order, both in its
-    cache chunk and in the last ``sentences.parquet``; the new file is those
-    runs, as zero-copy slices put in document order, combined once and
-    written.  Runs are taken from the last file when ``.d2r/sentences.json``
-    says it holds the document under the same cache key (and the file is the
-    one d2r wrote), otherwise from the chunk: a rerun after adding one file
-    reads one file, not every chunk.
+    cache chunk and in the last ``sentences.parquet``.  When
+    ``.d2r/sentences.json`` says the last file holds a document under the same
+    cache key (and the file is still the one d2r wrote), its run is copied
+    from there: the last file is streamed a row group at a time and the few
+    new documents' runs, read from their chunks, are merged in by document
+    order.  Memory stays at a couple of row groups; on this kind of virtual
+    machine every newly touched page is expensive, so that, more than reading
+    less, is what makes a rerun after adding one file cheap.  Otherwise (the
+    first run, or documents reordered) every run comes from the chunks and is
+    put in order in memory.
     """
     path, manifest = sentences_path(out), store.root / "sentences.json"
-    pieces: list[tuple[int, pa.Table]] = []
-    taken: set[str] = set()
-    if previous is None:
-        previous = read_previous(out, store)
-    if previous is not None:
-        table, held = previous
-        for doc_id, piece in _runs(table):
-            if doc_id in rank and doc_id not in taken and held.get(doc_id) == key_of.get(doc_id):
-                pieces.append((rank[doc_id], piece))
-                taken.add(doc_id)
+    held = _held(path, manifest)
+    reused = {doc_id for doc_id in rank if doc_id in held and held[doc_id] == key_of.get(doc_id)}
+    fresh = _pieces_from_chunks(store, {c: docs - reused for c, docs in chunks.items()}, rank)
+    manifest.unlink(missing_ok=True)  # the file is about to change: never a manifest that disagrees with it
+    if reused:
+        try:
+            rows = _write(path, _merged(path, reused, rank, fresh))
+        except _OutOfOrder:  # documents reordered since (inputs moved): every run from the chunks
+            rows = _write(path, (piece for _, piece in _pieces_from_chunks(store, chunks, rank)))
+    else:
+        rows = _write(path, (piece for _, piece in fresh))
+    stat = path.stat()
+    documents = {doc_id: key_of[doc_id] for doc_id in rank if doc_id in key_of}
+    atomic_write_bytes(manifest, json.dumps({"file": [stat.st_size, stat.st_mtime_ns], "documents": documents},
+                                            sort_keys=True).encode("utf-8"))
+    return rows
+
+
+class _OutOfOrder(Exception):
+    """The last file's documents are not in today's document order."""
+
+
+def _held(path: Path, manifest: Path) -> dict[str, str]:
+    """Doc id -> cache key of the documents in the last file, if it is still the one d2r wrote."""
+    try:
+        record = json.loads(manifest.read_text(encoding="utf-8"))
+        stat = path.stat()
+        if record["file"] == [stat.st_size, stat.st_mtime_ns]:
+            return dict(record["documents"])
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    return {}
+
+
+def _pieces_from_chunks(store, chunks: dict[str, set[str]], rank) -> list[tuple[int, pa.Table]]:
+    """(rank, rows) of the wanted documents of each chunk, in document order."""
+    pieces, taken = [], set()
     for chunk_id in sorted(chunks):
-        wanted = chunks[chunk_id] - taken
+        wanted = chunks[chunk_id]
         if not wanted:
             continue
         table = _runs_in_order(pq.read_table(store.chunks / chunk_id / "sentences.parquet"))
@@ -58,44 +88,102 @@ def write_sentences(store, chunks, rank, out: Path, key_of: dict[str, str], prev
                 pieces.append((rank[doc_id], piece))
                 taken.add(doc_id)
     pieces.sort(key=lambda piece: piece[0])
+    return pieces
+
+
+def _merged(path: Path, reused: set[str], rank, fresh: list[tuple[int, pa.Table]]):
+    """The reused documents' runs from the last file and the fresh ones, in document order.
+
+    Consecutive reused runs with nothing to insert between them go out as one
+    slice, so a row group with no new document is passed on whole.
+    """
+    fresh = list(fresh)
+    last = -1
+    for table in _row_groups(path):
+        span = None  # [start, end) of rows to pass on together
+        for doc_id, start, end in _run_bounds(table):
+            if doc_id not in reused:
+                if span:
+                    yield table.slice(span[0], span[1] - span[0])
+                span = None
+                continue
+            position = rank[doc_id]
+            if position < last:
+                raise _OutOfOrder(doc_id)
+            if fresh and fresh[0][0] < position:
+                if span:
+                    yield table.slice(span[0], span[1] - span[0])
+                span = None
+                while fresh and fresh[0][0] < position:
+                    yield fresh.pop(0)[1]
+            last = position
+            span = [span[0], end] if span else [start, end]
+        if span:
+            yield table.slice(span[0], span[1] - span[0])
+    for _, piece in fresh:
+        yield piece
+
+
+def _row_groups(path: Path):
+    """The file's row groups in order, the next one read (off the GIL) while the caller works on this one."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    source = pq.ParquetFile(path)
+    count = source.num_row_groups
+    if not count:
+        return
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        ahead = pool.submit(source.read_row_group, 0)
+        for group in range(count):
+            table = ahead.result()
+            if group + 1 < count:
+                ahead = pool.submit(source.read_row_group, group + 1)
+            yield table
+
+
+def _write(path: Path, pieces) -> int:
+    """Write the pieces, in order, as row groups of ``ROW_GROUP`` rows; return the row count.
+
+    Each group is combined into one block before it is written: Parquet's
+    bytes depend on how its input is chunked, and this way they depend only
+    on the rows.
+    """
     from pipeline.run import schemas
 
-    table = pa.concat_tables([piece for _, piece in pieces]) if pieces else schemas()["sentences"].empty_table()
-    manifest.unlink(missing_ok=True)  # the file is about to change: never a manifest that disagrees with it
-    with atomic_path(path) as tmp, pq.ParquetWriter(tmp, table.schema, compression="zstd", compression_level=1) as writer:
-        # Fixed row groups, each combined into one block first: Parquet's bytes depend on
-        # how its input is chunked, and a group at a time keeps memory to one group's copy.
-        for start in range(0, table.num_rows, ROW_GROUP):
-            writer.write_table(table.slice(start, ROW_GROUP).combine_chunks(), row_group_size=ROW_GROUP)
-    stat = path.stat()
-    held = {doc_id: key_of[doc_id] for doc_id in taken if doc_id in key_of}
-    atomic_write_bytes(manifest, json.dumps({"file": [stat.st_size, stat.st_mtime_ns], "documents": held},
-                                            sort_keys=True).encode("utf-8"))
-    return table.num_rows
-
-
-def read_previous(out: Path, store) -> tuple[pa.Table, dict[str, str]] | None:
-    """The last run's sentences and the cache key of each document in them, if still trustworthy."""
-    path, manifest = sentences_path(out), store.root / "sentences.json"
-    try:
-        record = json.loads(manifest.read_text(encoding="utf-8"))
-        stat = path.stat()
-        if record["file"] != [stat.st_size, stat.st_mtime_ns]:
-            return None  # changed since d2r wrote it
-        return pq.read_table(path), dict(record["documents"])
-    except (OSError, ValueError, KeyError, TypeError, pa.ArrowException):
-        return None
+    schema = schemas()["sentences"]
+    buffer: list[pa.Table] = []
+    buffered = total = 0
+    with atomic_path(path) as tmp, pq.ParquetWriter(tmp, schema, compression="zstd", compression_level=1) as writer:
+        for piece in pieces:
+            buffer.append(piece)
+            buffered += piece.num_rows
+            while buffered >= ROW_GROUP:
+                block = pa.concat_tables(buffer)
+                writer.write_table(block.slice(0, ROW_GROUP).combine_chunks(), row_group_size=ROW_GROUP)
+                rest = block.slice(ROW_GROUP)
+                buffer, buffered = [rest], rest.num_rows
+                total += ROW_GROUP
+        if buffered:
+            writer.write_table(pa.concat_tables(buffer).combine_chunks(), row_group_size=ROW_GROUP)
+            total += buffered
+    return total
 
 
 def _runs(table: pa.Table):
     """(doc id, its rows) for each run of one document's rows."""
+    for doc_id, start, end in _run_bounds(table):
+        yield doc_id, table.slice(start, end - start)
+
+
+def _run_bounds(table: pa.Table):
+    """(doc id, first row, end row) for each run of one document's rows."""
     if not table.num_rows:
         return
     names, codes = _codes(table["doc_id"])
     starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
     ends = np.r_[starts[1:], len(codes)]
     for start, end in zip(starts.tolist(), ends.tolist()):
-        yield names[codes[start]], table.slice(start, end - start)
+        yield names[codes[start]], start, end
 
 
 def _codes(column) -> tuple[list[str], np.ndarray]:

@@ -36,14 +36,11 @@ def _order(frame: pd.DataFrame, rank: dict[str, int], *within: str) -> pd.DataFr
     return frame.sort_values(["_rank", *within], kind="stable").drop(columns="_rank").reset_index(drop=True)
 
 
-def assemble(out: Path, store: ChunkStore, keyed, discovery_errors: list[Error], failed: dict[str, Error],
-             previous=None) -> dict:
+def assemble(out: Path, store: ChunkStore, keyed, discovery_errors: list[Error], failed: dict[str, Error]) -> dict:
     """Write every table and the report; return counts for the summary.
 
     ``keyed`` lists every input file as (path, doc id, cache key); ``failed``
-    holds this run's worker failures by cache key (they are not cached);
-    ``previous`` is :func:`~pipeline.aggregate.sentences.read_previous`'s
-    result when the caller read it ahead.
+    holds this run's worker failures by cache key (they are not cached).
     """
     from pipeline.aggregate.sentences import write_sentences
     from pipeline.aggregate.report import summary_counts, write_report
@@ -64,7 +61,7 @@ def assemble(out: Path, store: ChunkStore, keyed, discovery_errors: list[Error],
 
     pool = ThreadPoolExecutor(max_workers=1)
     key_of = {doc_id: key for _, doc_id, key in keyed if key in index}
-    sentences_written = pool.submit(write_sentences, store, chunks, rank, Path(out), key_of, previous)
+    sentences_written = pool.submit(write_sentences, store, chunks, rank, Path(out), key_of)
 
     documents = _frame(store, chunks, "documents")
     errors = _frame(store, chunks, "errors")
