@@ -207,9 +207,12 @@ def bench_run() -> None:
     first_pass = min(best_of(lambda: sentences(nlp), 1) for nlp in pipelines)
     second_pass = best_of(lambda: sentences(pipelines[0]), 2)
     bare_wps, cached_wps = words / first_pass, words / second_pass
-    one, _ = timed_run([folder], 1)
-    two, peak = timed_run([folder], 2)
-    print(f"\n3. d2r run over General Debate {SESSION}: {len(files)} speeches, {words:,} words")
+    # Best of three runs each, as the reference is the best of three pipelines: this VM's
+    # speed wanders by a third between minutes, and a single run measures that as much as d2r.
+    one = min(timed_run([folder], 1)[0] for _ in range(3))
+    runs = [timed_run([folder], 2) for _ in range(3)]
+    two, peak = min(r[0] for r in runs), max(r[1] for r in runs)
+    print(f"\n3. d2r run over General Debate {SESSION}: {len(files)} speeches, {words:,} words (best of 3 runs)")
     line("spaCy bare sentencizer, one process, one pass (reference)", f"{bare_wps:,.0f} words/s")
     line("  the same texts again through the warmed pipeline", f"{cached_wps:,.0f} words/s",
          f"(d2r's ratio to it: {words / two / cached_wps:.2f})")
@@ -223,9 +226,9 @@ def bench_run() -> None:
     # on more input the workers' share grows, so the same comparison on five sessions:
     sessions = sorted((DATA / "ungdc").glob("Session 7[1-5] - *"))
     words5 = sum(len(f.read_text(encoding="utf-8", errors="replace").split()) for s_ in sessions for f in s_.glob("[A-Z]*_*_*.txt"))
-    one5, _ = timed_run(sessions, 1)
-    two5, _ = timed_run(sessions, 2)
-    print(f"\n   the same on five sessions ({sessions[0].name} to {sessions[-1].name}), {words5:,} words")
+    one5 = min(timed_run(sessions, 1)[0] for _ in range(2))
+    two5 = min(timed_run(sessions, 2)[0] for _ in range(2))
+    print(f"\n   the same on five sessions ({sessions[0].name} to {sessions[-1].name}), {words5:,} words (best of 2)")
     line("d2r run --workers 2, end to end", f"{words5 / two5:,.0f} words/s", f"ratio to bare {words5 / two5 / bare_wps:.2f}")
     line("speed-up of 2 workers over 1", f"{one5 / two5:.2f}x", f"{one5:.1f} s -> {two5:.1f} s")
 
@@ -248,14 +251,21 @@ def bench_full() -> None:
     same, _ = timed_run([folder, extra], 2, out=out)
     line("running again with nothing new", f"{same:.1f} s", f"{same / wall:.1%} of the full run")
     before = (out / "evidence.csv").read_text(encoding="utf-8").splitlines()
-    (extra / "ZZZ_76_2021.txt").write_text(
-        "Certain neighbouring States continue to arm and finance the terrorist groups that attack our villages.\n",
-        encoding="utf-8")
-    again, _ = timed_run([folder, extra], 2, out=out)
+    # Three files added one at a time, each followed by a run: their median is the figure.
+    added = []
+    for n, sentence in enumerate((
+        "Certain neighbouring States continue to arm and finance the terrorist groups that attack our villages.",
+        "We call upon all States to refrain from supplying weapons to the parties to the conflict.",
+        "Our country has never armed or financed any armed group, and these allegations are baseless.",
+    )):
+        (extra / f"ZZ{n}_76_2021.txt").write_text(sentence + "\n", encoding="utf-8")
+        added.append(timed_run([folder, extra], 2, out=out)[0])
     after = (out / "evidence.csv").read_text(encoding="utf-8").splitlines()
     changed = len(set(after) ^ set(before))
-    line("adding one file and running again", f"{again:.1f} s", f"{again / wall:.1%} of the full run (target < 5%)")
-    line("evidence rows changed by that file", f"{changed}")
+    middle = sorted(added)[1]
+    line("adding one file and running again (median of 3)", f"{middle:.1f} s",
+         f"{middle / wall:.1%} of the full run (target < 5%); each: {', '.join(f'{a:.1f} s' for a in added)}")
+    line("evidence rows changed by the three files", f"{changed}")
     shutil.rmtree(work)
 
 
