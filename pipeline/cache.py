@@ -92,7 +92,7 @@ class ChunkStore:
         return out
 
     def hashes(self) -> dict[str, list]:
-        """Path -> [size, mtime_ns, inode, sha256] from the last run (empty if unreadable)."""
+        """Path -> [size, mtime_ns, ctime_ns, inode, device, sha256] from the last run (empty if unreadable)."""
         self._hashes_file = self.root / "hashes.json"
         try:
             known = json.loads(self._hashes_file.read_text(encoding="utf-8"))
@@ -144,9 +144,14 @@ class ChunkStore:
 
         if not wanted:
             return None
+        from pipeline.run import schemas
+
         files = [str(self.chunks / chunk_id / f"{table}.parquet") for chunk_id in sorted(wanted)]
         by_chunk = ds.DirectoryPartitioning(pa.schema([("chunk", pa.string())]))
-        data = ds.dataset(files, format="parquet", partitioning=by_chunk, partition_base_dir=str(self.chunks)).to_table()
+        # The table's own schema, not the first file's: a column missing from one chunk is null there.
+        schema = schemas()[table].append(pa.field("chunk", pa.string()))
+        data = ds.dataset(files, schema=schema, format="parquet", partitioning=by_chunk,
+                          partition_base_dir=str(self.chunks)).to_table()
         pairs = pa.array(sorted(f"{chunk_id}|{doc_id}" for chunk_id, docs in wanted.items() for doc_id in docs))
         keep = pc.is_in(pc.binary_join_element_wise(data["chunk"], data["doc_id"], "|"), value_set=pairs)
         data = data.filter(keep).drop_columns(["chunk"])

@@ -105,7 +105,7 @@ def run_local(
     try:
         for slot in slots:
             if pending:
-                slot.give(pending.pop())
+                _feed(slot, pending.pop())
         while any(s.item is not None for s in slots):
             busy = [s for s in slots if s.item is not None]
             ready = wait([s.conn for s in busy], timeout=min(1.0, max(0.05, time_limit / 5)))
@@ -128,7 +128,7 @@ def run_local(
                 # Feed the worker before handing results on: the caller may take a while
                 # (a cache chunk written every few hundred files) and the worker must not wait for it.
                 if slot.item is None and pending:
-                    slot.give(pending.pop())
+                    _feed(slot, pending.pop())
             yield from done
     finally:
         for slot in slots:
@@ -140,6 +140,16 @@ def run_local(
             slot.process.join(timeout=2)
             if slot.process.is_alive():
                 slot.kill()
+
+
+def _feed(slot: _Slot, item) -> None:
+    """Give ``item`` to the slot's worker; one that died after its last answer is replaced first."""
+    try:
+        slot.give(item)
+    except (BrokenPipeError, OSError):
+        slot.kill()
+        slot.start()
+        slot.give(item)
 
 
 def _death_reason(code, memory_limit_mb) -> str:

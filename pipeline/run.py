@@ -185,17 +185,21 @@ def _sha256(path: Path) -> str:
 
 
 def _content_hash(path: Path, known: dict[str, list], current: dict[str, list]) -> str:
-    """The file's SHA-256, reused from the last run while its size, time and inode are unchanged.
+    """The file's SHA-256, reused from the last run while its size, times, inode and device are unchanged.
 
     Hashing 150 MB of General Debate speeches takes seconds; the stat check takes
     milliseconds, which is what makes adding one file to a processed folder cheap.
-    An edit that keeps size, nanosecond mtime and inode alike would be missed;
+    The change time is in the signature because it cannot be set back: a tool
+    that restores the old mtime after rewriting a file in place still changes it.
     ``rm -r OUT/.d2r`` forgets every hash.
     """
     stat = path.stat()
-    signature = [stat.st_size, stat.st_mtime_ns, stat.st_ino]
+    signature = [stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino, stat.st_dev]
     entry = known.get(str(path))
-    sha = entry[3] if entry and entry[:3] == signature else _sha256(path)
+    if isinstance(entry, list) and len(entry) == len(signature) + 1 and entry[:-1] == signature:
+        sha = entry[-1]
+    else:
+        sha = _sha256(path)
     current[str(path)] = [*signature, sha]
     return sha
 

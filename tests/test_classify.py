@@ -158,6 +158,25 @@ def test_the_spacy_form_is_a_spacy_pipeline_component(shipped):
     assert max(doc.cats, key=doc.cats.get) == "accuse"
 
 
+def test_the_gate_folds_case_like_ignorecase_beyond_ascii():
+    assert has_cue("They keep FUNDİNG the militias.") and has_cue("ARMS FOR THE MILITIAS")
+    assert not has_cue("Günaydın, dear colleagues.")
+
+
+def test_weights_that_do_not_fit_together_are_refused(tmp_path):
+    import shutil
+
+    import srsly
+
+    folder = tmp_path / "model"
+    shutil.copytree(DEFAULT_MODEL, folder)
+    weights = srsly.read_msgpack(folder / "d2r_stance" / "weights.msgpack")
+    weights["coef"] = weights["coef"][:, :10]
+    srsly.write_msgpack(folder / "d2r_stance" / "weights.msgpack", weights)
+    with pytest.raises(ModelFileError, match="not a readable"):
+        load_model(str(folder))
+
+
 def test_a_broken_model_folder_is_a_one_line_error(tmp_path):
     (tmp_path / "config.cfg").write_text("[nlp]\n")
     with pytest.raises(ModelFileError, match="not a d2r stance model folder"):

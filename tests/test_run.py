@@ -103,6 +103,24 @@ def test_adding_a_file_processes_only_that_file(tmp_path, sample_dir):
     assert digests(out) == digests(fresh)
 
 
+def test_a_file_rewritten_in_place_with_its_old_times_is_read_again(tmp_path):
+    import os
+
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    speech = inputs / "SYR_71_2016.txt"
+    speech.write_text("Turkey continues to arm the terrorist groups in our country.\n", encoding="utf-8")
+    out = tmp_path / "out"
+    d2r("run", inputs, "--out", out, "-q")
+    before = speech.stat()
+    speech.write_text("Turkey continues to arm the terrorist groups in our cities!!\n", encoding="utf-8")  # same size
+    os.utime(speech, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert speech.stat().st_size == before.st_size and speech.stat().st_mtime_ns == before.st_mtime_ns
+    proc = d2r("run", inputs, "--out", out, "-q")
+    assert "1 processed" in proc.stdout
+    assert "cities" in " ".join(pd.read_parquet(out / "sentences.parquet")["text"])
+
+
 def test_sentences_follow_the_new_order_when_inputs_move(tmp_path, sample_dir):
     """Moved inputs keep their cache but change the document order: the last file is not merged blindly."""
     inputs = tmp_path / "in"

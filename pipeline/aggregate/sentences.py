@@ -25,13 +25,14 @@ def sentences_path(out: Path) -> Path:
     return Path(out) / "sentences.parquet"
 
 
-def write_sentences(store, chunks, rank, out: Path, key_of: dict[str, str]) -> int:
+def write_sentences(store, chunks, rank, out: Path, source_of: dict[str, str]) -> int:
     """Every sentence, in document order then by offset, into one Parquet file.
 
     A document's sentences are a contiguous run, in offset order, both in its
     cache chunk and in the last ``sentences.parquet``.  When
-    ``.d2r/sentences.json`` says the last file holds a document under the same
-    cache key (and the file is still the one d2r wrote), its run is copied
+    ``.d2r/sentences.json`` says the last file holds a document from the same
+    source (``source_of``: cache key and chunk; and the file is still the one
+    d2r wrote), its run is copied
     from there: the last file is streamed a row group at a time and the few
     new documents' runs, read from their chunks, are merged in by document
     order.  Memory stays at a couple of row groups; on this kind of virtual
@@ -42,18 +43,19 @@ def write_sentences(store, chunks, rank, out: Path, key_of: dict[str, str]) -> i
     """
     path, manifest = sentences_path(out), store.root / "sentences.json"
     held = _held(path, manifest)
-    reused = {doc_id for doc_id in rank if doc_id in held and held[doc_id] == key_of.get(doc_id)}
+    reused = {doc_id for doc_id in rank if doc_id in held and held[doc_id] == source_of.get(doc_id)}
     fresh = _pieces_from_chunks(store, {c: docs - reused for c, docs in chunks.items()}, rank)
     manifest.unlink(missing_ok=True)  # the file is about to change: never a manifest that disagrees with it
     if reused:
         try:
             rows = _write(path, _merged(path, reused, rank, fresh))
-        except _OutOfOrder:  # documents reordered since (inputs moved): every run from the chunks
+        except (_OutOfOrder, pa.ArrowException, OSError, ValueError):
+            # Documents reordered since (inputs moved), or the last file unreadable: every run from the chunks.
             rows = _write(path, (piece for _, piece in _pieces_from_chunks(store, chunks, rank)))
     else:
         rows = _write(path, (piece for _, piece in fresh))
     stat = path.stat()
-    documents = {doc_id: key_of[doc_id] for doc_id in rank if doc_id in key_of}
+    documents = {doc_id: source_of[doc_id] for doc_id in rank if doc_id in source_of}
     atomic_write_bytes(manifest, json.dumps({"file": [stat.st_size, stat.st_mtime_ns], "documents": documents},
                                             sort_keys=True).encode("utf-8"))
     return rows

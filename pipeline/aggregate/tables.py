@@ -60,8 +60,8 @@ def assemble(out: Path, store: ChunkStore, keyed, discovery_errors: list[Error],
     from concurrent.futures import ThreadPoolExecutor
 
     pool = ThreadPoolExecutor(max_workers=1)
-    key_of = {doc_id: key for _, doc_id, key in keyed if key in index}
-    sentences_written = pool.submit(write_sentences, store, chunks, rank, Path(out), key_of)
+    source_of = {doc_id: f"{key}@{index[key]}" for _, doc_id, key in keyed if key in index}  # cache key and chunk
+    sentences_written = pool.submit(write_sentences, store, chunks, rank, Path(out), source_of)
 
     documents = _frame(store, chunks, "documents")
     errors = _frame(store, chunks, "errors")

@@ -91,6 +91,13 @@ class StanceComponent:
         return component
 
     def _set_linear(self, coef, intercept, cal_a, cal_b, model_classes) -> None:
+        n_features = sum(len(part["terms"]) for part in self._parts)
+        n_classes = len(model_classes)
+        if (coef.ndim != 2 or coef.shape != (n_classes, n_features) or intercept.shape != (n_classes,)
+                or cal_a.shape != (n_classes,) or cal_b.shape != (n_classes,)
+                or any(len(part["idf"]) != len(part["terms"]) for part in self._parts)
+                or not set(model_classes) <= set(LABELS)):
+            raise ValueError("the weights do not fit together (sizes of terms, idf, coefficients, calibration)")
         self.coef_, self.intercept_, self.cal_a_, self.cal_b_ = coef, intercept, cal_a, cal_b
         self.model_classes_ = list(model_classes)
         self._weights_by_feature = np.ascontiguousarray(coef.T)  # one row of class weights per feature
@@ -164,6 +171,8 @@ class StanceComponent:
         if part["analyzer"] == "char_wb":
             # Character n-grams never cross a word, so each word's columns are looked up once.
             words = part["word_columns"]
+            if len(words) > 200_000:  # a long run's vocabulary must not outgrow the worker's memory budget
+                words.clear()
             out = []
             for word in _WHITE_SPACES.sub(" ", text).split():
                 found = words.get(word)

@@ -22,14 +22,23 @@ def _assist() -> re.Pattern[str]:
     return re.compile(rows["assist"])
 
 
+@lru_cache(maxsize=1)
+def _assist_any_case() -> re.Pattern[str]:
+    return re.compile(_assist().pattern, re.I)
+
+
 def has_cue(text: str) -> bool:
     """True when the sentence has any assistance word (the gate to the model).
 
     The pattern is lowercase and matched against the lowercased sentence:
     four times faster than ``re.IGNORECASE`` on the same alternation, and this
-    runs on every sentence of every document.
+    runs on every sentence of every document.  Text with non-ASCII letters
+    keeps ``re.IGNORECASE``, whose case folding differs from ``str.lower``
+    for a few of them (Turkish İ, long s).
     """
-    return _assist().search(text.lower()) is not None
+    if text.isascii():
+        return _assist().search(text.lower()) is not None
+    return _assist_any_case().search(text) is not None
 
 
 _SUPPORT = r"(?:arm(?:s|ed|ing)?|suppl(?:y|ies|ied|ying)|financ\w*|fund(?:s|ed|ing)?|harbou?r\w*|sponsor\w*|support\w*|assist\w*|shelter\w*|train\w*|equip\w*|back(?:s|ed|ing)?)"
