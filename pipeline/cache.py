@@ -29,23 +29,6 @@ def cache_key(doc_id: str, version: str) -> str:
     return hashlib.sha1(f"{doc_id}|{version}".encode()).hexdigest()
 
 
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write to a temporary file in the same folder and rename it over ``path``."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644)  # mkstemp makes 0600; outputs are for sharing
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 @contextmanager
 def atomic_path(path: Path):
     """A temporary path beside ``path`` to write to; renamed over ``path`` if the block succeeds."""
@@ -62,6 +45,12 @@ def atomic_path(path: Path):
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write to a temporary file in the same folder and rename it over ``path``."""
+    with atomic_path(path) as tmp:
+        Path(tmp).write_bytes(data)
 
 
 def atomic_write_text(path: Path, text: str) -> None:
@@ -93,9 +82,8 @@ class ChunkStore:
 
     def hashes(self) -> dict[str, list]:
         """Path -> [size, mtime_ns, ctime_ns, inode, device, sha256] from the last run (empty if unreadable)."""
-        self._hashes_file = self.root / "hashes.json"
         try:
-            known = json.loads(self._hashes_file.read_text(encoding="utf-8"))
+            known = json.loads((self.root / "hashes.json").read_text(encoding="utf-8"))
         except (OSError, ValueError):
             known = {}
         self._hashes_saved = dict(known) if isinstance(known, dict) else {}
