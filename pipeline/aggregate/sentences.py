@@ -66,7 +66,7 @@ class _OutOfOrder(Exception):
 
 
 def _held(path: Path, manifest: Path) -> dict[str, str]:
-    """Doc id -> cache key of the documents in the last file, if it is still the one d2r wrote."""
+    """Doc id -> source (cache key and chunk) of the documents in the last file, if it is still the one d2r wrote."""
     try:
         record = json.loads(manifest.read_text(encoding="utf-8"))
         stat = path.stat()

@@ -24,3 +24,37 @@ def as_items(X) -> list[tuple[str, str, str]]:
         else:
             items.append((x.text, getattr(x, "speaker", "") or "", getattr(x, "context", "") or ""))
     return items
+
+
+def gated_scores(X, gate: bool, score, model_classes) -> "np.ndarray":
+    """Scores in ``LABELS`` order for sentences given as ``as_items`` accepts them.
+
+    Sentences without an assistance word (when ``gate``) are ``none`` with
+    probability 1 and never reach ``score``; ``score`` gets the others' model
+    texts and returns their probabilities in ``model_classes`` order.
+    """
+    import numpy as np
+
+    from pipeline.classify.cues import has_cue
+    from pipeline.classify.features import model_text
+
+    items = as_items(X)
+    out = np.zeros((len(items), len(LABELS)))
+    out[:, LABELS.index("none")] = 1.0
+    idx = [i for i, item in enumerate(items) if not gate or has_cue(item[0])]
+    if idx:
+        block = np.zeros((len(idx), len(LABELS)))
+        block[:, [LABELS.index(str(c)) for c in model_classes]] = score([model_text(*items[i]) for i in idx])
+        out[idx] = block
+    return out
+
+
+def decide(proba, threshold: float):
+    """Labels from scores in ``LABELS`` order: ``none`` unless ``1 - P(none)`` reaches
+    ``threshold``, else the most probable of the four complicity stances."""
+    import numpy as np
+
+    none = LABELS.index("none")
+    others = [i for i in range(len(LABELS)) if i != none]
+    best = np.array(others)[proba[:, others].argmax(axis=1)]
+    return np.where(1.0 - proba[:, none] >= threshold, np.array(LABELS)[best], "none")

@@ -31,9 +31,7 @@ import numpy as np
 import srsly
 from spacy.language import Language
 
-from pipeline.classify import LABELS, ModelFileError, as_items
-from pipeline.classify.cues import has_cue
-from pipeline.classify.features import model_text
+from pipeline.classify import LABELS, ModelFileError, decide, gated_scores
 
 WEIGHTS = "weights.msgpack"
 # scikit-learn's defaults for the vectorizers d2r trains (token_pattern, white-space folding).
@@ -101,7 +99,6 @@ class StanceComponent:
         self.coef_, self.intercept_, self.cal_a_, self.cal_b_ = coef, intercept, cal_a, cal_b
         self.model_classes_ = list(model_classes)
         self._weights_by_feature = np.ascontiguousarray(coef.T)  # one row of class weights per feature
-        self._columns = [list(LABELS).index(c) for c in self.model_classes_]
         offset = 0
         for part in self._parts:  # the union's columns: each part's terms after the previous part's
             if part["analyzer"] not in ("word", "char_wb"):
@@ -115,26 +112,14 @@ class StanceComponent:
     # -- prediction -------------------------------------------------------
     def predict_proba(self, X) -> np.ndarray:
         """Scores in ``LABELS`` order for ``(text, speaker, context)`` items; ``none`` = 1 past the gate."""
-        items = as_items(X)
-        out = np.zeros((len(items), len(LABELS)))
-        out[:, LABELS.index("none")] = 1.0
-        idx = [i for i, item in enumerate(items) if not self.gate or has_cue(item[0])]
-        if idx:
-            proba = self._calibrated(self._decision([model_text(*items[i]) for i in idx]))
-            block = np.zeros((len(idx), len(LABELS)))
-            block[:, self._columns] = proba
-            out[idx] = block
-        return out
+        return gated_scores(X, self.gate, lambda texts: self._calibrated(self._decision(texts)), self.model_classes_)
 
     def predict(self, X) -> np.ndarray:
         return self.decide(self.predict_proba(X), self.threshold)
 
     def decide(self, proba: np.ndarray, threshold: float) -> np.ndarray:
         """Labels from probabilities: ``none`` unless ``1 - P(none)`` reaches ``threshold``."""
-        none = LABELS.index("none")
-        others = [i for i in range(len(LABELS)) if i != none]
-        best = np.array(others)[proba[:, others].argmax(axis=1)]
-        return np.where(1.0 - proba[:, none] >= threshold, self.classes_[best], "none")
+        return decide(proba, threshold)
 
     def _decision(self, texts: list[str]) -> np.ndarray:
         """The logistic regression's scores, as ``decision_function`` over the TF-IDF union.

@@ -31,7 +31,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion
 
-from pipeline.classify import LABELS, ModelFileError, as_items
+from pipeline.classify import LABELS, ModelFileError, as_items, decide, gated_scores
 from pipeline.classify.cues import has_cue
 from pipeline.classify.features import model_text
 
@@ -73,28 +73,15 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
 
     # -- prediction -------------------------------------------------------
     def predict_proba(self, X) -> np.ndarray:
-        items = as_items(X)
-        out = np.zeros((len(items), len(self.classes_)))
-        out[:, list(self.classes_).index("none")] = 1.0
-        idx = [i for i, item in enumerate(items) if self._passes(item[0])]
-        if idx:
-            feats = self.vectorizer_.transform([model_text(*items[i]) for i in idx])
-            proba = self.model_.predict_proba(feats)
-            columns = [list(self.classes_).index(c) for c in self.model_.classes_]
-            block = np.zeros((len(idx), len(self.classes_)))
-            block[:, columns] = proba
-            out[idx] = block
-        return out
+        return gated_scores(X, self.gate, lambda texts: self.model_.predict_proba(self.vectorizer_.transform(texts)),
+                            self.model_.classes_)
 
     def predict(self, X) -> np.ndarray:
         return self.decide(self.predict_proba(X), self.threshold)
 
     def decide(self, proba: np.ndarray, threshold: float) -> np.ndarray:
         """Labels from probabilities: ``none`` unless ``1 - P(none)`` reaches ``threshold``."""
-        none = list(self.classes_).index("none")
-        others = [i for i in range(len(self.classes_)) if i != none]
-        best = np.array(others)[proba[:, others].argmax(axis=1)]
-        return np.where(1.0 - proba[:, none] >= threshold, self.classes_[best], "none")
+        return decide(proba, threshold)
 
     # -- files ------------------------------------------------------------
     def save(self, path: str | Path, meta: dict | None = None) -> None:
