@@ -41,20 +41,25 @@ def tidy(row, annotator, stratum):
     return out
 
 
-def main(work: Path):
+def main(work: Path, only: str | None = None):
     strata = {}
-    for name in ("candidates.jsonl", "candidates_round2.jsonl", "candidates_round3.jsonl", "candidates_round4.jsonl"):
-        for row in load(ROOT / name):
-            strata[row["id"]] = row["stratum"]
+    for name in ("candidates.jsonl", "candidates_round2.jsonl", "candidates_round3.jsonl",
+                 "candidates_round4.jsonl", "candidates_round5.jsonl"):
+        if (ROOT / name).exists():  # the candidate files were working files, not kept in the repository
+            for row in load(ROOT / name):
+                strata[row["id"]] = row["stratum"]
     plan = [
         ("d2r_round1.jsonl", [f"a{i}" for i in range(1, 7)]),
         ("d2r_round2.jsonl", [f"r2a{i}" for i in range(1, 7)]),
         ("d2r_round3.jsonl", [f"r3a{i}" for i in range(1, 7)]),
         ("d2r_round4.jsonl", [f"r4a{i}" for i in range(1, 7)]),
+        ("d2r_round5.jsonl", [f"r5a{i}" for i in range(1, 7)]),
         ("agreement/second_round1.jsonl", ["b"]),
         ("agreement/second_round2.jsonl", ["r2b"]),
     ]
     for target, folders in plan:
+        if only and target != only:
+            continue
         rows = []
         for folder in folders:
             annotator = "B" if folder in ("b", "r2b") else "A" + folder.rsplit("a", 1)[-1]
@@ -68,4 +73,5 @@ def main(work: Path):
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1] if len(sys.argv) > 1 else "/tmp/annot"))
+    # merge_annotations.py [WORK [TARGET]]: TARGET (e.g. d2r_round5.jsonl) merges one round only.
+    main(Path(sys.argv[1] if len(sys.argv) > 1 else "/tmp/annot"), sys.argv[2] if len(sys.argv) > 2 else None)
