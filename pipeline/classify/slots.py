@@ -18,6 +18,13 @@ _SUPPORT = re.compile(
     r"deliver\w*|transfer\w*|shield\w*|protect\w*|complicit\w*|complicity)\b",
     re.I,
 )
+_PASSIVE = re.compile(
+    r"\b(?:supplied|armed|financed|funded|backed|supported|sponsored|provided|shielded|harbou?red|trained|equipped)"
+    r"(?:\s+\w+){0,3}?\s+by\b", re.I,
+)
+_BACKED = re.compile(r"\b([A-Z][a-z]+(?:\s[A-Z][a-z]+)?)\s?-\s?(?:backed|sponsored|supported|armed|funded|financed)\b")
+_PRONOUN = re.compile(r"\s*(?:It|They|This (?:country|State|regime|Government)|That (?:country|State|regime)|The regime|Its)\b")
+_TERROR = re.compile(r"\bterror(?:ism|ists?)\b", re.I)
 _SELF_REFRAIN = re.compile(
     r"\b(?:we|my country|my Government)\s+(?:will|shall|do|does|have|has|would)?\s*(?:not|never)\b", re.I
 )
@@ -44,8 +51,12 @@ def violation_of(text: str) -> str:
     return "unspecified"
 
 
-def extract_slots(text: str, stance: str, speaker_iso3: str = "") -> dict[str, str]:
-    """The four slots for a sentence of the given stance (all empty for ``none``)."""
+def extract_slots(text: str, stance: str, speaker_iso3: str = "", context: str = "") -> dict[str, str]:
+    """The four slots for a sentence of the given stance (all empty for ``none``).
+
+    ``context`` (the sentence before) is read only to resolve a pronoun that
+    opens an accusation ("It has moved terrorists ..."), as the codebook asks.
+    """
     empty = {"assister": "", "assisted": "", "assistance": "", "violation": ""}
     if stance == "none" or not stance:
         return empty
@@ -56,8 +67,11 @@ def extract_slots(text: str, stance: str, speaker_iso3: str = "") -> dict[str, s
     actors = [m for m in others if m.kind in ("actor", "government")]
     states = [m for m in others if m.kind in ("state", "adjective")]
 
-    passive = re.search(r"\b(?:supplied|armed|financed|funded|backed|supported|sponsored|provided|shielded|harbou?red) by\b", text, re.I)
+    passive = _PASSIVE.search(text)
     by = [m for m in states if passive and m.start > passive.end()]
+    # "Iran-backed militias": the hyphen keeps the name out of find_mentions, so read it here.
+    backed = [m for b in _BACKED.finditer(text) for m in find_mentions(b.group(1))
+              if m.kind in ("state", "adjective") and m.code != speaker_iso3]
 
     assisted = ""
     after = [m for m in others if m.start >= pivot and not (by and m is by[0])]
@@ -68,6 +82,8 @@ def extract_slots(text: str, stance: str, speaker_iso3: str = "") -> dict[str, s
         assisted = (next((m for m in actors if m.start >= pivot), actors[0])).code
     elif after:
         assisted = after[0].code
+    elif _TERROR.search(text):
+        assisted = "terrorists"  # "sponsors of terrorism": the annotators' form for an unnamed recipient
 
     assister = ""
     if stance in ("deny", "admit"):
@@ -75,8 +91,15 @@ def extract_slots(text: str, stance: str, speaker_iso3: str = "") -> dict[str, s
     else:
         group = _words()["group"][0][1].search(text)
         before = [m for m in states if m.start < pivot and m.code != assisted]
-        if by:
+        if backed:
+            assister = backed[0].code
+        if not assister and by:
             assister = by[0].code
+        if not assister and stance == "accuse" and context and _PRONOUN.match(text):
+            # "It has moved terrorists into Libya": the subject is named in the sentence before;
+            # the States in this sentence are then places, not the assister.
+            named = [m for m in find_mentions(context) if m.kind in ("state", "adjective") and m.code not in (speaker_iso3, assisted)]
+            assister = named[0].code if named else ""
         if not assister and before:
             assister = before[0].code  # "Turkey and Qatar arm ...": the first named, as the codebook's annotators do
         if not assister and group:
