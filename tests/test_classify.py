@@ -201,3 +201,53 @@ def test_baseline_labelling_functions():
     assert baseline_stance("We call upon all States to refrain from supplying arms to the junta.") == "affirm"
     assert baseline_stance("The allegations that we support terrorists are baseless and fabricated.") == "deny"
     assert baseline_stance("We condemn the atrocities committed in Bucha.") == "none"
+
+
+def test_the_spacy_textcat_learns_a_slice_and_loads_as_a_run_model(corpus, tmp_path):
+    from pipeline.classify.textcat import TextcatModel
+    from pipeline.classify.train import _fit_textcat
+
+    relevant = [e for e in corpus if e.stance == "accuse" and has_cue(e.text)][:80]
+    none = [e for e in corpus if e.stance == "none" and has_cue(e.text)][:80]
+    slice_ = relevant + none
+    model = TextcatModel(_fit_textcat(slice_, seed=0), threshold=0.5)
+    model.to_disk(tmp_path / "textcat", meta={"name": "stance-textcat"})
+    loaded = load_model(str(tmp_path / "textcat"))  # the run path takes a textcat folder too
+    assert isinstance(loaded, TextcatModel) and loaded.threshold == 0.5
+    items = [(e.text, e.speaker, e.context) for e in slice_]
+    predicted = loaded.predict(items)
+    assert np.mean(predicted == np.array([e.stance for e in slice_])) >= 0.8
+    # The same gate as the linear model: no assistance word, none with certainty.
+    assert loaded.predict_proba(["We condemn the atrocities."])[0][LABELS.index("none")] == 1.0
+    assert classify(["We condemn the atrocities."], loaded)[0].stance == "none"
+
+
+def test_slots_read_backed_by_and_a_pronoun_resolved_from_context():
+    assert extract_slots("Iran-backed militias besieged the embassy.", "accuse", "USA")["assister"] == "IRN"
+    assert extract_slots("Our cities are shelled by rebels armed to the teeth by Iran.", "accuse", "ISR")["assister"] == "IRN"
+    s = extract_slots("It has moved terrorists and mercenaries from Syria to Libya and continues to arm them.", "accuse", "SYR",
+                      context="Turkey continues its aggression against my country.")
+    assert s["assister"] == "TUR"
+    # Without a pronoun the context is not read: the codebook uses it for pronouns only.
+    assert extract_slots("Some continue to arm them.", "accuse", "SYR", context="Turkey continues its aggression.")["assister"] == ""
+    assert extract_slots("No State may sponsor terrorism.", "affirm", "FRA")["assisted"] == "terrorists"
+
+
+def test_agreement_is_reported_on_the_test_split(tmp_path):
+    from pipeline.classify.corpus import load_examples
+    from pipeline.classify.train import _agreement
+
+    rows = [
+        {"id": "a", "text": "x", "speaker": "FRA", "source": "s1", "stance": "accuse", "split": "test", "speech": "s1"},
+        {"id": "b", "text": "y", "speaker": "FRA", "source": "s1", "stance": "none", "split": "test", "speech": "s1"},
+        {"id": "c", "text": "z", "speaker": "FRA", "source": "s2", "stance": "affirm", "split": "train", "speech": "s2"},
+    ]
+    (tmp_path / "agreement").mkdir()
+    (tmp_path / "first.jsonl").write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    second = [dict(rows[0]), dict(rows[1], stance="accuse"), dict(rows[2])]
+    (tmp_path / "agreement" / "second.jsonl").write_text("\n".join(json.dumps(r) for r in second) + "\n")
+    corpus_ = load_examples(tmp_path / "first.jsonl")
+    result = _agreement(tmp_path, corpus_)
+    assert result["all"]["n"] == 3 and result["test"]["n"] == 2
+    assert result["test"]["share_of_test_split"] == 1.0
+    assert result["test"]["observed_agreement"] == 0.5

@@ -30,7 +30,8 @@ def default_model_path() -> Path:
 @lru_cache(maxsize=4)
 def load_model(path: str | None = None):
     """The stance model at ``path``: a spaCy model folder written by ``d2r train``
-    (default: the shipped ``models/stance/spacy``) or a ``.skops`` estimator file.
+    (default: the shipped ``models/stance/spacy``; ``models/stance-spacy`` is the
+    textcat trained for comparison) or a ``.skops`` estimator file.
 
     Both give ``predict_proba``, ``decide`` and ``threshold``; the folder loads
     in a fraction of the time because it needs no scikit-learn.
@@ -38,8 +39,9 @@ def load_model(path: str | None = None):
     path = Path(path or default_model_path())
     if path.is_dir():
         from pipeline.classify.component import load_pipeline
+        from pipeline.classify.textcat import TextcatModel, is_textcat_folder
 
-        return load_pipeline(path)
+        return TextcatModel.load(path) if is_textcat_folder(path) else load_pipeline(path)
     from pipeline.classify.model import StanceClassifier
 
     return StanceClassifier.load(path)
@@ -65,7 +67,7 @@ def classify(items, model, batch_size: int = 4096, details: str = "all") -> list
         proba = model.predict_proba(batch)
         labels = model.decide(proba, model.threshold)
         for item, row, stance in zip(batch, proba, labels):
-            text, speaker = item[0], item[1]
+            text, speaker, context = item[0], item[1], item[2] if len(item) > 2 else ""
             stance = str(stance)
             if details == "relevant" and stance == "none":
                 out.append(Prediction(stance=stance, confidence=round(float(row[none]), 4)))
@@ -75,7 +77,7 @@ def classify(items, model, batch_size: int = 4096, details: str = "all") -> list
                     stance=stance,
                     confidence=round(float(row[LABELS.index(stance)]), 4),
                     scores={label: round(float(p), 4) for label, p in zip(LABELS, row)},
-                    slots=extract_slots(text, stance, speaker),
+                    slots=extract_slots(text, stance, speaker, context),
                 )
             )
     return out

@@ -25,12 +25,14 @@ import numpy as np
 from sklearn.model_selection import StratifiedGroupKFold
 
 from pipeline import __version__
-from pipeline.classify import LABELS
+from pipeline.classify import LABELS, decide, gated_scores
 from pipeline.classify.corpus import ANNOTATIONS, Example, load_corpus, load_examples
-from pipeline.classify.cues import baseline_stance
+from pipeline.classify.cues import baseline_stance, has_cue
 from pipeline.classify.evaluate import agreement, scores, slot_accuracy
+from pipeline.classify.features import model_text
 from pipeline.classify.model import StanceClassifier
 from pipeline.classify.slots import extract_slots
+from pipeline.classify.textcat import TextcatModel
 from pipeline.countries import to_iso3
 
 CONFIG = Path(__file__).with_name("textcat.cfg")
@@ -66,9 +68,13 @@ def cross_validate(train: list[Example], grid=C_GRID, thresholds=THRESHOLDS, fol
     return results
 
 
-def train_spacy(train: list[Example], test: list[Example], out_dir: Path | None, seed: int = 0, log=print) -> dict:
-    """Train the spaCy textcat from scratch; return its test scores (and save it if asked)."""
-    import spacy
+def _fit_textcat(train: list[Example], seed: int = 0):
+    """A spaCy ``textcat`` from scratch (``textcat.cfg``) over the same model texts the linear model reads.
+
+    Like the linear model it sees only sentences with an assistance cue, in the
+    speaker's terms, with their context and ``near`` words (``features.model_text``).
+    """
+    import spacy  # noqa: F401  (registers the architectures)
     from spacy.training import Example as SpacyExample
     from spacy.util import fix_random_seed, load_config, load_model_from_config, minibatch
 
@@ -78,29 +84,39 @@ def train_spacy(train: list[Example], test: list[Example], out_dir: Path | None,
     textcat = nlp.get_pipe("textcat")
     for label in LABELS:
         textcat.add_label(label)
-
-    def as_examples(items):
-        out = []
-        for e in items:
-            doc = nlp.make_doc(e.text)
-            out.append(SpacyExample.from_dict(doc, {"cats": {label: float(label == e.stance) for label in LABELS}}))
-        return out
-
-    train_examples = as_examples(train)
-    optimizer = nlp.initialize(lambda: train_examples)
+    examples = [
+        SpacyExample.from_dict(nlp.make_doc(model_text(e.text, _speaker(e), e.context)),
+                               {"cats": {label: float(label == e.stance) for label in LABELS}})
+        for e in train if has_cue(e.text)
+    ]
+    optimizer = nlp.initialize(lambda: examples)
     rng = random.Random(seed)
-    epochs = config["training"]["max_epochs"]
-    for epoch in range(epochs):
-        rng.shuffle(train_examples)
-        losses: dict = {}
-        for batch in minibatch(train_examples, size=32):
-            nlp.update(batch, sgd=optimizer, drop=config["training"]["dropout"], losses=losses)
-    predicted = [max(doc.cats, key=doc.cats.get) for doc in nlp.pipe([e.text for e in test])]
-    result = scores([e.stance for e in test], predicted)
-    log(f"  spaCy textcat (from scratch, {epochs} epochs): test macro-F1 {result['macro_f1']:.3f}  relevance F1 {result['relevance_f1']:.3f}")
-    if out_dir is not None:
-        nlp.to_disk(out_dir)
-    return result
+    for _ in range(config["training"]["max_epochs"]):
+        rng.shuffle(examples)
+        for batch in minibatch(examples, size=32):
+            nlp.update(batch, sgd=optimizer, drop=config["training"]["dropout"])
+    return nlp
+
+
+def _textcat_proba(nlp, examples: list[Example]) -> np.ndarray:
+    return TextcatModel(nlp).predict_proba(_pairs(examples))
+
+
+def cross_validate_textcat(train: list[Example], thresholds=THRESHOLDS, folds: int = 5, seed: int = 0, log=print) -> dict:
+    """The spaCy textcat's grouped cross-validated scores per threshold, on the linear model's folds."""
+    y = np.array([e.stance for e in train])
+    splitter = StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=seed)
+    gold, proba = [], []
+    for fold, (tr, te) in enumerate(splitter.split(np.zeros(len(y)), y, [e.speech for e in train]), 1):
+        log(f"  spaCy textcat: fold {fold} of {folds} ...")
+        nlp = _fit_textcat([train[i] for i in tr], seed)
+        proba.append(_textcat_proba(nlp, [train[i] for i in te]))
+        gold += list(y[te])
+    proba = np.vstack(proba)
+    results = {t: scores(gold, list(decide(proba, t))) for t in thresholds}
+    for t, r in results.items():
+        log(f"  spaCy textcat threshold={t:<4} grouped {folds}-fold CV macro-F1 {r['macro_f1']:.3f}  relevance F1 {r['relevance_f1']:.3f}")
+    return results
 
 
 def train(models_dir: Path, corpus_dir: Path = ANNOTATIONS, seed: int = 0, spacy_model: bool = True, log=print) -> dict:
@@ -124,16 +140,25 @@ def train(models_dir: Path, corpus_dir: Path = ANNOTATIONS, seed: int = 0, spacy
     predicted = list(model.predict(_pairs(test_set)))
     test_scores = scores(gold, predicted)
     log(f"  chosen: scikit-learn C={best_c}, threshold {best_t}: test macro-F1 {test_scores['macro_f1']:.3f}  relevance F1 {test_scores['relevance_f1']:.3f}")
-    slots = slot_accuracy(test_set, [extract_slots(e.text, e.stance, _speaker(e)) for e in test_set])
+    slots = slot_accuracy(test_set, [extract_slots(e.text, e.stance, _speaker(e), e.context) for e in test_set])
     log(f"  slots on test (gold stance): {slots}")
 
-    spacy_scores = None
+    # The two model families compete on the same grouped folds; the better
+    # cross-validated macro-F1 becomes the run model (models/stance/spacy).
+    spacy_scores, textcat_cv, textcat, chosen = None, None, None, "scikit-learn"
     if spacy_model:
-        spacy_scores = train_spacy(train_set, test_set, models_dir / "stance-spacy", seed=seed, log=log)
+        textcat_cv = cross_validate_textcat(train_set, seed=seed, log=log)
+        textcat_t = max(textcat_cv, key=lambda t: (textcat_cv[t]["macro_f1"], -t))
+        textcat = TextcatModel(_fit_textcat(train_set, seed), textcat_t)
+        spacy_scores = scores(gold, list(textcat.predict(_pairs(test_set))))
+        log(f"  spaCy textcat (from scratch, threshold {textcat_t}): test macro-F1 {spacy_scores['macro_f1']:.3f}  relevance F1 {spacy_scores['relevance_f1']:.3f}")
+        if textcat_cv[textcat_t]["macro_f1"] > cv[(best_c, best_t)]["macro_f1"]:
+            chosen = "spaCy textcat"
+    log(f"  run model, chosen by grouped cross-validation: {chosen}")
 
     human = _agreement(corpus_dir, corpus)
-    if human:
-        log(f"  annotators: kappa {human['kappa']:.3f}, macro-F1 {human['macro_f1']:.3f} on {human['n']} doubly labelled sentences")
+    for part, h in (human or {}).items():
+        log(f"  annotators ({part}): kappa {h['kappa']:.3f}, macro-F1 {h['macro_f1']:.3f}, relevance F1 {h['relevance_f1']:.3f} on {h['n']} doubly labelled sentences")
 
     card = {
         "name": "stance",
@@ -145,6 +170,7 @@ def train(models_dir: Path, corpus_dir: Path = ANNOTATIONS, seed: int = 0, spacy
             "kind": "scikit-learn: cue gate, TF-IDF word 1-2-grams + char 3-4-grams (with the words within 6 of each assistance word marked near), class-balanced logistic regression, sigmoid-calibrated",
             "C": best_c,
             "threshold": best_t,
+            "chosen_by_cross_validation": chosen,
             "file": "model.skops",
             "format": "skops (loaded with an explicit list of trusted types; never pickle)",
             "runtime": "spacy/: the same numbers as a spaCy model folder (component d2r_stance, weights in msgpack); "
@@ -157,6 +183,7 @@ def train(models_dir: Path, corpus_dir: Path = ANNOTATIONS, seed: int = 0, spacy
             "baseline_test": baseline,
             "spacy_textcat_test": spacy_scores,
             "cross_validation": {f"C={c} threshold={t}": {k: v[k] for k in ("macro_f1", "relevance_f1")} for (c, t), v in cv.items()},
+            "cross_validation_textcat": {f"threshold={t}": {k: v[k] for k in ("macro_f1", "relevance_f1")} for t, v in (textcat_cv or {}).items()},
             "slots_test": slots,
             "annotator_agreement": human,
         },
@@ -165,37 +192,60 @@ def train(models_dir: Path, corpus_dir: Path = ANNOTATIONS, seed: int = 0, spacy
     }
     meta = {"name": "stance", "version": __version__, "date": card["date"], "C": best_c, "threshold": best_t}
     model.save(models_dir / "stance" / "model.skops", meta=meta)
-    _export(model, meta, models_dir / "stance" / "spacy", _pairs(test_set))
+    if textcat is not None:
+        textcat.to_disk(models_dir / "stance-spacy", meta={**meta, "threshold": textcat.threshold})
+    if chosen == "spaCy textcat":
+        _replace_folder(models_dir / "stance" / "spacy", lambda tmp: textcat.to_disk(tmp, meta={**meta, "threshold": textcat.threshold}))
+    else:
+        _export(model, meta, models_dir / "stance" / "spacy", _pairs(test_set))
     write_card(models_dir / "stance", card)
     return card
 
 
 def _export(model: StanceClassifier, meta: dict, folder: Path, check_items) -> None:
     """Write the spaCy form of ``model`` and refuse it unless it scores exactly as the estimator does."""
-    import shutil
-
     from pipeline.classify.component import StanceComponent, load_pipeline, save_pipeline
+
+    def write(tmp: Path) -> None:
+        save_pipeline(StanceComponent.from_estimator(model, meta), tmp)
+        difference = float(np.abs(load_pipeline(tmp).predict_proba(check_items) - model.predict_proba(check_items)).max())
+        if difference > 1e-9:
+            raise RuntimeError(f"the exported spaCy model differs from the estimator by {difference:g}")
+
+    _replace_folder(folder, write)
+
+
+def _replace_folder(folder: Path, write) -> None:
+    """``write`` a model folder beside ``folder``, then put it in ``folder``'s place."""
+    import shutil
 
     tmp = folder.with_name(folder.name + ".tmp")
     shutil.rmtree(tmp, ignore_errors=True)
-    save_pipeline(StanceComponent.from_estimator(model, meta), tmp)
-    difference = float(np.abs(load_pipeline(tmp).predict_proba(check_items) - model.predict_proba(check_items)).max())
-    if difference > 1e-9:
-        raise RuntimeError(f"the exported spaCy model differs from the estimator by {difference:g}")
+    write(tmp)
     shutil.rmtree(folder, ignore_errors=True)
     tmp.rename(folder)
 
 
 def _agreement(corpus_dir: Path, corpus: list[Example]) -> dict | None:
-    first = {e.id: e.stance for e in corpus}
-    pairs = []
+    """Agreement of the first labels with the second labelling (``annotations/agreement/``).
+
+    ``test``: on the test split's sentences only, the ceiling the model's test
+    scores compare with; ``all``: on every doubly labelled sentence.
+    """
+    first = {e.id: e for e in corpus}
+    second = {}
     for path in sorted((Path(corpus_dir) / "agreement").glob("*.jsonl")):
         for e in load_examples(path):
             if e.id in first:
-                pairs.append((first[e.id], e.stance))
-    if not pairs:
+                second[e.id] = e.stance  # a sentence labelled twice again keeps its last second label
+    if not second:
         return None
-    return agreement([a for a, _ in pairs], [b for _, b in pairs])
+    out = {"all": agreement([first[i].stance for i in second], list(second.values()))}
+    test = [i for i in second if first[i].split == "test"]
+    if test:
+        out["test"] = agreement([first[i].stance for i in test], [second[i] for i in test])
+        out["test"]["share_of_test_split"] = round(len(test) / sum(e.split == "test" for e in corpus), 3)
+    return out
 
 
 def _data_counts(corpus: list[Example]) -> dict:
@@ -232,7 +282,12 @@ def write_card(folder: Path, card: dict) -> None:
 def card_markdown(card: dict) -> str:
     m = card["metrics"]
     t, b, s = m["test"], m["baseline_test"], m.get("spacy_textcat_test")
-    h = m.get("annotator_agreement") or {}
+    agreement_ = m.get("annotator_agreement") or {}
+    h = agreement_.get("test") or agreement_.get("all") or {}
+    cv = m.get("cross_validation") or {}
+    best_cv = cv.get(f"C={card['model']['C']} threshold={card['model']['threshold']}")
+    textcat_cv = m.get("cross_validation_textcat") or {}
+    best_textcat = max(textcat_cv.values(), key=lambda r: r["macro_f1"]) if textcat_cv else None
     lines = [
         f"# Model card: {card['name']} {card['version']}",
         "",
@@ -257,15 +312,20 @@ def card_markdown(card: dict) -> str:
         "",
         f"## Metrics ({m['split']})",
         "",
-        "| | macro-F1 (5 labels) | F1 not-none vs none |",
-        "|---|---|---|",
-        f"| this model | {t['macro_f1']:.3f} | {t['relevance_f1']:.3f} |",
-        f"| baseline: cue labelling functions | {b['macro_f1']:.3f} | {b['relevance_f1']:.3f} |",
+        "| | test macro-F1 (5 labels) | test F1 not-none vs none | grouped 5-fold CV macro-F1 (train split) | CV F1 not-none |",
+        "|---|---|---|---|---|",
+        f"| scikit-learn model | {t['macro_f1']:.3f} | {t['relevance_f1']:.3f} | "
+        + (f"{best_cv['macro_f1']:.3f} | {best_cv['relevance_f1']:.3f} |" if best_cv else " | |"),
+        f"| baseline: cue labelling functions | {b['macro_f1']:.3f} | {b['relevance_f1']:.3f} | | |",
     ]
     if s:
-        lines.append(f"| spaCy textcat from scratch | {s['macro_f1']:.3f} | {s['relevance_f1']:.3f} |")
+        lines.append(f"| spaCy textcat from scratch | {s['macro_f1']:.3f} | {s['relevance_f1']:.3f} | "
+                     + (f"{best_textcat['macro_f1']:.3f} | {best_textcat['relevance_f1']:.3f} |" if best_textcat else " | |"))
     if h:
-        lines.append(f"| two annotators (ceiling; n={h['n']}, kappa {h['kappa']:.3f}) | {h['macro_f1']:.3f} | {h['relevance_f1']:.3f} |")
+        where = "the whole test split" if agreement_.get("test") else "doubly labelled sentences"
+        lines.append(f"| two annotators (ceiling; {where}, n={h['n']}, kappa {h['kappa']:.3f}) | {h['macro_f1']:.3f} | {h['relevance_f1']:.3f} | | |")
+    lines += ["", f"The run model (`spacy/`) is the {card['model'].get('chosen_by_cross_validation', 'scikit-learn')} model: "
+              "the family with the higher grouped cross-validated macro-F1 on the train split."]
     lines += ["", "Per label on the test split:", "", "| label | precision | recall | F1 | support |", "|---|---|---|---|---|"]
     for label in card["labels"]:
         r = t["per_label"][label]
