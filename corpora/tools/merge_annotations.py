@@ -44,26 +44,31 @@ def tidy(row, annotator, stratum):
 def main(work: Path, only: str | None = None):
     strata = {}
     for name in ("candidates.jsonl", "candidates_round2.jsonl", "candidates_round3.jsonl",
-                 "candidates_round4.jsonl", "candidates_round5.jsonl"):
+                 "candidates_round4.jsonl", "candidates_round5.jsonl", "candidates_round6.jsonl"):
         if (ROOT / name).exists():  # the candidate files were working files, not kept in the repository
             for row in load(ROOT / name):
                 strata[row["id"]] = row["stratum"]
+    # Rounds already merged carry their stratum; a second labelling takes it from the first.
+    first = {r["id"]: r["stratum"] for path in ROOT.glob("d2r_round*.jsonl") for r in load(path)}
     plan = [
         ("d2r_round1.jsonl", [f"a{i}" for i in range(1, 7)]),
         ("d2r_round2.jsonl", [f"r2a{i}" for i in range(1, 7)]),
         ("d2r_round3.jsonl", [f"r3a{i}" for i in range(1, 7)]),
         ("d2r_round4.jsonl", [f"r4a{i}" for i in range(1, 7)]),
         ("d2r_round5.jsonl", [f"r5a{i}" for i in range(1, 7)]),
+        ("d2r_round6.jsonl", [f"r6a{i}" for i in range(1, 7)]),
         ("agreement/second_round1.jsonl", ["b"]),
         ("agreement/second_round2.jsonl", ["r2b"]),
+        # The whole test split labelled again by annotators (C1-C8) who never saw the first labels.
+        ("agreement/second_test.jsonl", [f"t{i}" for i in range(1, 9)]),
     ]
     for target, folders in plan:
         if only and target != only:
             continue
         rows = []
         for folder in folders:
-            annotator = "B" if folder in ("b", "r2b") else "A" + folder.rsplit("a", 1)[-1]
-            rows += [tidy(r, annotator, strata[r["id"]]) for r in load(work / folder / "labels.jsonl")]
+            annotator = "B" if folder in ("b", "r2b") else "C" + folder[1:] if folder.startswith("t") else "A" + folder.rsplit("a", 1)[-1]
+            rows += [tidy(r, annotator, strata.get(r["id"], first.get(r["id"], ""))) for r in load(work / folder / "labels.jsonl")]
         rows.sort(key=lambda r: r["id"])
         (ROOT / target).parent.mkdir(parents=True, exist_ok=True)
         with open(ROOT / target, "w", encoding="utf-8") as fh:

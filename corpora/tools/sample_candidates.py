@@ -63,13 +63,15 @@ def sentences(text):
     return [s for s in out if 25 <= len(s) <= 700]
 
 
-def speeches():
-    for session in range(45, 77):  # 1990-2021
+def speeches(sessions=range(45, 77), security_council=True):
+    for session in sessions:  # 1990-2021 by default
         for path in sorted(DATA.glob(f"ungdc/Session {session} - *"))[0].glob("*.txt"):
             if not re.fullmatch(r"[A-Z]{2,3}_\d{1,2}_\d{4}", path.stem):
                 continue  # stray files such as .DS_Store-to-UTF-8.txt
             iso, _, year = path.stem.split("_")
             yield f"UNGDC {path.stem}", iso, year, path.read_text(encoding="utf-8", errors="replace")
+    if not security_council:
+        return
     for path in sorted((DATA / "unsc-2020" / "speeches").glob("*.txt")):
         text = path.read_text(encoding="utf-8", errors="replace")
         first, _, rest = text.partition(":")
@@ -275,5 +277,83 @@ def round_five(quota=(("deny", 350), ("admit", 350), ("accuse", 250), ("affirm",
             fh.write(json.dumps(row, ensure_ascii=False) + "\n")
 
 
+# Round 6: denials and admissions were still few (39 and 69 of 6,847). They are
+# spoken by the States others accuse, so this draw reads those States' own speeches.
+ACCUSED = {
+    # assisters named at least three times in rounds 1-5 ...
+    "IRN", "USA", "TUR", "RUS", "PAK", "QAT", "ISR", "IND", "ARM", "VEN", "COD", "COL", "SDN", "IRQ", "ARE", "SRB",
+    # ... and States accused of arming or harbouring in the situations the corpus covers
+    "LBY", "SYR", "CUB", "RWA", "UGA", "LBR", "ERI", "SAU", "ZWE", "AGO", "NAM", "TCD", "SOM", "AFG", "GEO", "AZE",
+}
+MILITARY = re.compile(r"\b(?:troops|forces|military|arms|weapons|armed|fighters|advisers|intervention|coalition|support\w*|assist\w*|financ\w*|fund\w*)\b", re.I)
+
+
+def round_six(n_reply=800, n_own=700, seed=20261208):
+    """Random sentences of accused States' speeches that answer accusations (``accused_reply``:
+    accusation words or a negation, and an assistance word) or speak of their own support
+    (``accused_own``: first person or the State's own name, and a military or support word).
+    No model ranks them; the words only choose what is read."""
+    from pipeline.countries import find_mentions
+
+    rng = random.Random(seed)
+    out_dir = Path(__file__).resolve().parents[1] / "annotations"
+    seen = {json.loads(l)["id"] for name in sorted(out_dir.glob("d2r_round*.jsonl")) for l in open(name, encoding="utf-8")}
+    pool = [r for r in candidates(ASSIST, "", seen) if (to_iso3(r["speaker"]) or r["speaker"]) in ACCUSED]
+
+    def own(r):
+        code = to_iso3(r["speaker"]) or r["speaker"]
+        return OWN.search(r["text"]) or any(m.code == code for m in find_mentions(r["text"]))
+
+    reply = [r for r in pool if REPLY.search(r["text"]) or NOT.search(r["text"])]
+    taken = {r["id"] for r in reply}
+    own_role = [r for r in pool if r["id"] not in taken and own(r) and MILITARY.search(r["text"])]
+    print("pool", len(pool), "replies", len(reply), "own role", len(own_role))
+    chosen = [dict(r, stratum="accused_reply") for r in rng.sample(reply, min(n_reply, len(reply)))]
+    chosen += [dict(r, stratum="accused_own") for r in rng.sample(own_role, min(n_own, len(own_role)))]
+    rng.shuffle(chosen)
+    with open(out_dir / "candidates_round6.jsonl", "w", encoding="utf-8") as fh:
+        for row in chosen:
+            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+
+def precision_sample(n=300, seed=20261210, sessions=range(45, 77), security_council=True, name="candidates_precision.jsonl"):
+    """How often is an evidence row right?  The shipped model labels every unlabelled
+    sentence of the speeches; we draw ``n`` of those it calls affirm, accuse, deny or
+    admit, at random, for annotators who do not see the model's label.  The share they
+    label the same is the precision of the evidence table in running text.  These
+    sentences are an evaluation sample: they are kept out of the training corpus."""
+    import numpy as np
+
+    from pipeline.classify.predict import load_model
+
+    rng = random.Random(seed)
+    out_dir = Path(__file__).resolve().parents[1] / "annotations"
+    seen = {json.loads(l)["id"] for name in sorted(out_dir.glob("d2r_round*.jsonl")) for l in open(name, encoding="utf-8")}
+    model = load_model()
+    pool = []
+    for source, speaker, year, text in speeches(sessions, security_council):
+        sents = sentences(text)
+        for i, sent in enumerate(sents):
+            row = {"source": f"{source} sent {i}", "speech": source, "speaker": speaker, "year": year,
+                   "text": sent, "context": sents[i - 1] if i else ""}
+            row["id"] = hashlib.sha1(row["source"].encode()).hexdigest()[:12]
+            if row["id"] not in seen:
+                pool.append(row)
+    labels = []
+    for start in range(0, len(pool), 20000):
+        batch = pool[start : start + 20000]
+        proba = model.predict_proba([(r["text"], to_iso3(r["speaker"]) or r["speaker"], r["context"]) for r in batch])
+        labels += [str(x) for x in model.decide(proba, model.threshold)]
+    flagged = [dict(r, predicted=label) for r, label in zip(pool, labels) if label != "none"]
+    print("sentences", len(pool), "predicted not none", len(flagged), dict(__import__("collections").Counter(r["predicted"] for r in flagged)))
+    chosen = [dict(r, stratum="predicted") for r in rng.sample(flagged, min(n, len(flagged)))]
+    (out_dir / "precision").mkdir(exist_ok=True)
+    with open(out_dir / "precision" / name, "w", encoding="utf-8") as fh:
+        for row in chosen:
+            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+
 if __name__ == "__main__":
-    {"round2": round_two, "round3": round_three, "round4": round_four, "round5": round_five}.get((sys.argv[1:] or ["main"])[0], main)()
+    {"round2": round_two, "round3": round_three, "round4": round_four, "round5": round_five, "round6": round_six, "precision": precision_sample,
+     # the 1970s and 1980s: sessions no annotation round drew from, so none of their sentences was taken out
+     "precision_1970_1989": lambda: precision_sample(200, 20261211, range(25, 45), False, "candidates_precision_1970_1989.jsonl")}.get((sys.argv[1:] or ["main"])[0], main)()
