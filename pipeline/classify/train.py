@@ -348,6 +348,7 @@ def card_markdown(card: dict) -> str:
         "- `deny` and `admit` are rare in the corpus; their scores rest on a handful of test sentences.",
         "- Sentences without any assistance cue are `none` by rule (codebook decision rule 1); the model never sees them.",
         "- The annotations were made by AI assistant sessions briefed with the codebook, not by human legal experts (see corpora/README.md).",
+        "- The test split is enriched with sentences that look like complicity; in ordinary speeches a smaller share of the sentences the model flags is right (corpora/README.md, precision in running text).",
         "",
     ]
     return "\n".join(lines)
