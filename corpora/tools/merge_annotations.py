@@ -77,6 +77,33 @@ def main(work: Path, only: str | None = None):
         print(target, len(rows))
 
 
+def merge_precision(work: Path):
+    """The evidence-precision samples (``sample_candidates.py precision``): labelled like the
+    rest, kept apart from the training corpus, with the label the shipped model had given."""
+    for candidates, folders, target in (
+        ("candidates_precision.jsonl", ["p1", "p2", "p3"], "precision/evidence_1990_2021.jsonl"),
+        ("candidates_precision_1970_1989.jsonl", ["q1", "q2"], "precision/evidence_1970_1989.jsonl"),
+    ):
+        predicted = {r["id"]: r["predicted"] for r in load(work / candidates)}
+        rows = []
+        for folder in folders:
+            for r in load(work / folder / "labels.jsonl"):
+                row = tidy(r, folder.upper(), "predicted")
+                row["split"] = "evaluation"  # never trained on
+                row["predicted"] = predicted[r["id"]]
+                rows.append(row)
+        rows.sort(key=lambda r: r["id"])
+        (ROOT / target).parent.mkdir(parents=True, exist_ok=True)
+        with open(ROOT / target, "w", encoding="utf-8") as fh:
+            for row in rows:
+                fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+        print(target, len(rows))
+
+
 if __name__ == "__main__":
     # merge_annotations.py [WORK [TARGET]]: TARGET (e.g. d2r_round5.jsonl) merges one round only.
-    main(Path(sys.argv[1] if len(sys.argv) > 1 else "/tmp/annot"), sys.argv[2] if len(sys.argv) > 2 else None)
+    work = Path(sys.argv[1] if len(sys.argv) > 1 else "/tmp/annot")
+    if sys.argv[2:] == ["precision"]:
+        merge_precision(work)
+    else:
+        main(work, sys.argv[2] if len(sys.argv) > 2 else None)
