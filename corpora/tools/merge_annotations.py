@@ -41,6 +41,16 @@ def tidy(row, annotator, stratum):
     return out
 
 
+def write(target: str, rows: list[dict]) -> None:
+    """One merged file under annotations/, rows in id order."""
+    rows.sort(key=lambda r: r["id"])
+    (ROOT / target).parent.mkdir(parents=True, exist_ok=True)
+    with open(ROOT / target, "w", encoding="utf-8") as fh:
+        for row in rows:
+            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+    print(target, len(rows))
+
+
 def main(work: Path, only: str | None = None):
     strata = {}
     for name in ("candidates.jsonl", "candidates_round2.jsonl", "candidates_round3.jsonl",
@@ -69,12 +79,7 @@ def main(work: Path, only: str | None = None):
         for folder in folders:
             annotator = "B" if folder in ("b", "r2b") else "C" + folder[1:] if folder.startswith("t") else "A" + folder.rsplit("a", 1)[-1]
             rows += [tidy(r, annotator, strata.get(r["id"], first.get(r["id"], ""))) for r in load(work / folder / "labels.jsonl")]
-        rows.sort(key=lambda r: r["id"])
-        (ROOT / target).parent.mkdir(parents=True, exist_ok=True)
-        with open(ROOT / target, "w", encoding="utf-8") as fh:
-            for row in rows:
-                fh.write(json.dumps(row, ensure_ascii=False) + "\n")
-        print(target, len(rows))
+        write(target, rows)
 
 
 def merge_precision(work: Path):
@@ -92,12 +97,7 @@ def merge_precision(work: Path):
                 row["split"] = "evaluation"  # never trained on
                 row["predicted"] = predicted[r["id"]]
                 rows.append(row)
-        rows.sort(key=lambda r: r["id"])
-        (ROOT / target).parent.mkdir(parents=True, exist_ok=True)
-        with open(ROOT / target, "w", encoding="utf-8") as fh:
-            for row in rows:
-                fh.write(json.dumps(row, ensure_ascii=False) + "\n")
-        print(target, len(rows))
+        write(target, rows)
 
 
 if __name__ == "__main__":
