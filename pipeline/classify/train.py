@@ -25,7 +25,7 @@ import numpy as np
 from sklearn.model_selection import StratifiedGroupKFold
 
 from pipeline import __version__
-from pipeline.classify import LABELS, decide, gated_scores
+from pipeline.classify import LABELS, decide
 from pipeline.classify.corpus import ANNOTATIONS, Example, load_corpus, load_examples
 from pipeline.classify.cues import baseline_stance, has_cue
 from pipeline.classify.evaluate import agreement, scores, slot_accuracy
@@ -48,21 +48,34 @@ def _pairs(examples):
     return [(e.text, _speaker(e), e.context) for e in examples]
 
 
+def _out_of_fold(train: list[Example], fit_predict, folds: int = 5, seed: int = 0, log=None):
+    """Gold labels and out-of-fold scores over speech-grouped folds (no speech in two folds).
+
+    ``fit_predict(train_part, held_out)`` returns the held-out part's scores in
+    ``LABELS`` order; the folds are the same for every model given the same seed.
+    """
+    y = np.array([e.stance for e in train])
+    splitter = StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=seed)
+    gold, proba = [], []
+    for fold, (tr, te) in enumerate(splitter.split(np.zeros(len(y)), y, [e.speech for e in train]), 1):
+        if log:
+            log(f"  fold {fold} of {folds} ...")
+        proba.append(fit_predict([train[i] for i in tr], [train[i] for i in te]))
+        gold += list(y[te])
+    return gold, np.vstack(proba)
+
+
 def cross_validate(train: list[Example], grid=C_GRID, thresholds=THRESHOLDS, folds: int = 5, seed: int = 0, log=print) -> dict:
     """Grouped cross-validated scores for each (C, threshold); speeches never straddle folds."""
-    y = np.array([e.stance for e in train])
-    groups = [e.speech for e in train]
-    splitter = StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=seed)
     results = {}
     for C in grid:
-        gold, proba, model = [], [], None
-        for tr, te in splitter.split(np.zeros(len(y)), y, groups):
-            model = StanceClassifier(C=C, random_state=seed).fit(_pairs([train[i] for i in tr]), y[tr])
-            proba.append(model.predict_proba(_pairs([train[i] for i in te])))
-            gold += list(y[te])
-        proba = np.vstack(proba)
+        def fit_predict(part, held_out):
+            model = StanceClassifier(C=C, random_state=seed).fit(_pairs(part), [e.stance for e in part])
+            return model.predict_proba(_pairs(held_out))
+
+        gold, proba = _out_of_fold(train, fit_predict, folds, seed)
         for t in thresholds:
-            results[(C, t)] = scores(gold, list(model.decide(proba, t)))
+            results[(C, t)] = scores(gold, list(decide(proba, t)))
             log(f"  C={C:<5} threshold={t:<4} grouped {folds}-fold CV macro-F1 {results[(C, t)]['macro_f1']:.3f}"
                 f"  relevance F1 {results[(C, t)]['relevance_f1']:.3f}")
     return results
@@ -98,21 +111,13 @@ def _fit_textcat(train: list[Example], seed: int = 0):
     return nlp
 
 
-def _textcat_proba(nlp, examples: list[Example]) -> np.ndarray:
-    return TextcatModel(nlp).predict_proba(_pairs(examples))
-
-
 def cross_validate_textcat(train: list[Example], thresholds=THRESHOLDS, folds: int = 5, seed: int = 0, log=print) -> dict:
     """The spaCy textcat's grouped cross-validated scores per threshold, on the linear model's folds."""
-    y = np.array([e.stance for e in train])
-    splitter = StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=seed)
-    gold, proba = [], []
-    for fold, (tr, te) in enumerate(splitter.split(np.zeros(len(y)), y, [e.speech for e in train]), 1):
-        log(f"  spaCy textcat: fold {fold} of {folds} ...")
-        nlp = _fit_textcat([train[i] for i in tr], seed)
-        proba.append(_textcat_proba(nlp, [train[i] for i in te]))
-        gold += list(y[te])
-    proba = np.vstack(proba)
+    def fit_predict(part, held_out):
+        return TextcatModel(_fit_textcat(part, seed)).predict_proba(_pairs(held_out))
+
+    log("  spaCy textcat, grouped cross-validation:")
+    gold, proba = _out_of_fold(train, fit_predict, folds, seed, log)
     results = {t: scores(gold, list(decide(proba, t))) for t in thresholds}
     for t, r in results.items():
         log(f"  spaCy textcat threshold={t:<4} grouped {folds}-fold CV macro-F1 {r['macro_f1']:.3f}  relevance F1 {r['relevance_f1']:.3f}")
@@ -193,9 +198,9 @@ def train(models_dir: Path, corpus_dir: Path = ANNOTATIONS, seed: int = 0, spacy
     meta = {"name": "stance", "version": __version__, "date": card["date"], "C": best_c, "threshold": best_t}
     model.save(models_dir / "stance" / "model.skops", meta=meta)
     if textcat is not None:
-        textcat.to_disk(models_dir / "stance-spacy", meta={**meta, "threshold": textcat.threshold})
+        textcat.to_disk(models_dir / "stance-spacy", meta=meta)  # to_disk records its own threshold
     if chosen == "spaCy textcat":
-        _replace_folder(models_dir / "stance" / "spacy", lambda tmp: textcat.to_disk(tmp, meta={**meta, "threshold": textcat.threshold}))
+        _replace_folder(models_dir / "stance" / "spacy", lambda tmp: textcat.to_disk(tmp, meta=meta))
     else:
         _export(model, meta, models_dir / "stance" / "spacy", _pairs(test_set))
     write_card(models_dir / "stance", card)
