@@ -11,6 +11,7 @@ Cue words only choose which sentences a human reads; they never decide a label.
 
 import hashlib
 import json
+from collections import Counter
 import random
 import re
 import sys
@@ -82,10 +83,10 @@ def speeches(sessions=range(45, 77), security_council=True):
         yield f"UNSC {path.stem}", speaker or m.group(1), "2020", rest
 
 
-def candidates(pattern, stratum, seen=frozenset()):
+def candidates(pattern, stratum, seen=frozenset(), sessions=range(45, 77), security_council=True):
     """Every sentence matching ``pattern`` that is not in ``seen``, as a candidate row."""
     pool = []
-    for source, speaker, year, text in speeches():
+    for source, speaker, year, text in speeches(sessions, security_council):
         sents = sentences(text)
         for i, sent in enumerate(sents):
             if pattern.search(sent):
@@ -95,6 +96,20 @@ def candidates(pattern, stratum, seen=frozenset()):
                 if row["id"] not in seen:
                     pool.append(row)
     return pool
+
+
+EVERY = re.compile("")  # matches every sentence
+
+
+def labelled_ids(out_dir):
+    """The ids of every sentence already in a labelled round."""
+    return {json.loads(l)["id"] for name in sorted(out_dir.glob("d2r_round*.jsonl")) for l in open(name, encoding="utf-8")}
+
+
+def write_rows(path, rows):
+    with open(path, "w", encoding="utf-8") as fh:
+        for row in rows:
+            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
 
 
 def main():
@@ -117,9 +132,7 @@ def main():
     for row in chosen:
         row["id"] = hashlib.sha1(row["source"].encode()).hexdigest()[:12]
     out = Path(__file__).resolve().parents[1] / "annotations" / "candidates.jsonl"
-    with open(out, "w", encoding="utf-8") as fh:
-        for row in chosen:
-            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+    write_rows(out, chosen)
     print(len(chosen), "->", out)
 
 
@@ -154,9 +167,7 @@ def round_two(n=1200, seed=20261203):
     chosen = rng.sample(unsc, min(len(unsc), n // 3))
     chosen += rng.sample(gd, n - len(chosen))
     rng.shuffle(chosen)
-    with open(out_dir / "candidates_round2.jsonl", "w", encoding="utf-8") as fh:
-        for row in chosen:
-            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+    write_rows(out_dir / "candidates_round2.jsonl", chosen)
     print(len(chosen), "round 2 candidates")
 
 
@@ -183,9 +194,7 @@ def round_three(n=900, seed=20261204):
     pool = candidates(DENY_ADMIT, "deny_admit", seen)
     print("deny/admit pool", len(pool))
     chosen = rng.sample(pool, min(n, len(pool)))
-    with open(out_dir / "candidates_round3.jsonl", "w", encoding="utf-8") as fh:
-        for row in chosen:
-            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+    write_rows(out_dir / "candidates_round3.jsonl", chosen)
     print(len(chosen), "round 3 candidates")
 
 
@@ -219,9 +228,7 @@ def round_four(n_likely=900, n_unsure=300, seed=20261205):
             chosen.append(dict(pool[i], stratum=stratum))
     rng.shuffle(chosen)
     print("pool", len(pool), "chosen", len(chosen))
-    with open(out_dir / "candidates_round4.jsonl", "w", encoding="utf-8") as fh:
-        for row in chosen:
-            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+    write_rows(out_dir / "candidates_round4.jsonl", chosen)
 
 
 REPLY = re.compile(
@@ -231,6 +238,14 @@ REPLY = re.compile(
 )
 NOT = re.compile(r"\b(?:never|not|no|nor|neither)\b", re.I)
 OWN = re.compile(r"\b(?:we|our|us|my (?:country|Government|delegation))\b", re.I)
+
+
+def own(row):
+    """The sentence speaks of the speaker itself: first person, or its own State's name."""
+    from pipeline.countries import find_mentions
+
+    code = to_iso3(row["speaker"]) or row["speaker"]
+    return OWN.search(row["text"]) or any(m.code == code for m in find_mentions(row["text"]))
 
 
 def round_five(quota=(("deny", 350), ("admit", 350), ("accuse", 250), ("affirm", 250)), n_unsure=300, seed=20261206):
@@ -244,7 +259,7 @@ def round_five(quota=(("deny", 350), ("admit", 350), ("accuse", 250), ("affirm",
 
     rng = random.Random(seed)
     out_dir = Path(__file__).resolve().parents[1] / "annotations"
-    seen = {json.loads(l)["id"] for name in sorted(out_dir.glob("d2r_round*.jsonl")) for l in open(name, encoding="utf-8")}
+    seen = labelled_ids(out_dir)
     model = StanceClassifier.load(out_dir.parents[1] / "models" / "stance" / "model.skops")
     pool = candidates(ASSIST, "", seen)
     proba = model.predict_proba([(r["text"], to_iso3(r["speaker"]) or r["speaker"], r["context"]) for r in pool])
@@ -253,12 +268,6 @@ def round_five(quota=(("deny", 350), ("admit", 350), ("accuse", 250), ("affirm",
     # from the sentences worded like a reply or a State's own military role.
     # (rounds 1 and 3 took every sentence RARE and DENY_ADMIT match, so the net is wider:
     # talk of accusations, or the speaker's own State, forces or first person).
-    from pipeline.countries import find_mentions
-
-    def own(r):
-        code = to_iso3(r["speaker"]) or r["speaker"]
-        return OWN.search(r["text"]) or any(m.code == code for m in find_mentions(r["text"]))
-
     replies = {i for i, r in enumerate(pool) if REPLY.search(r["text"]) or own(r) and NOT.search(r["text"])}
     own_role = {i for i, r in enumerate(pool) if own(r)}
     taken, chosen = set(), []
@@ -272,9 +281,7 @@ def round_five(quota=(("deny", 350), ("admit", 350), ("accuse", 250), ("affirm",
     chosen += [dict(pool[i], stratum="unsure") for i in rng.sample(near, n_unsure)]
     rng.shuffle(chosen)
     print("pool", len(pool), "worded as replies", len(replies), "own role", len(own_role), "chosen", len(chosen))
-    with open(out_dir / "candidates_round5.jsonl", "w", encoding="utf-8") as fh:
-        for row in chosen:
-            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+    write_rows(out_dir / "candidates_round5.jsonl", chosen)
 
 
 # Round 6: denials and admissions were still few (39 and 69 of 6,847). They are
@@ -293,16 +300,10 @@ def round_six(n_reply=800, n_own=700, seed=20261208):
     accusation words or a negation, and an assistance word) or speak of their own support
     (``accused_own``: first person or the State's own name, and a military or support word).
     No model ranks them; the words only choose what is read."""
-    from pipeline.countries import find_mentions
-
     rng = random.Random(seed)
     out_dir = Path(__file__).resolve().parents[1] / "annotations"
-    seen = {json.loads(l)["id"] for name in sorted(out_dir.glob("d2r_round*.jsonl")) for l in open(name, encoding="utf-8")}
+    seen = labelled_ids(out_dir)
     pool = [r for r in candidates(ASSIST, "", seen) if (to_iso3(r["speaker"]) or r["speaker"]) in ACCUSED]
-
-    def own(r):
-        code = to_iso3(r["speaker"]) or r["speaker"]
-        return OWN.search(r["text"]) or any(m.code == code for m in find_mentions(r["text"]))
 
     reply = [r for r in pool if REPLY.search(r["text"]) or NOT.search(r["text"])]
     taken = {r["id"] for r in reply}
@@ -311,9 +312,7 @@ def round_six(n_reply=800, n_own=700, seed=20261208):
     chosen = [dict(r, stratum="accused_reply") for r in rng.sample(reply, min(n_reply, len(reply)))]
     chosen += [dict(r, stratum="accused_own") for r in rng.sample(own_role, min(n_own, len(own_role)))]
     rng.shuffle(chosen)
-    with open(out_dir / "candidates_round6.jsonl", "w", encoding="utf-8") as fh:
-        for row in chosen:
-            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+    write_rows(out_dir / "candidates_round6.jsonl", chosen)
 
 
 def precision_sample(n=300, seed=20261210, sessions=range(45, 77), security_council=True, name="candidates_precision.jsonl"):
@@ -328,29 +327,19 @@ def precision_sample(n=300, seed=20261210, sessions=range(45, 77), security_coun
 
     rng = random.Random(seed)
     out_dir = Path(__file__).resolve().parents[1] / "annotations"
-    seen = {json.loads(l)["id"] for name in sorted(out_dir.glob("d2r_round*.jsonl")) for l in open(name, encoding="utf-8")}
+    seen = labelled_ids(out_dir)
     model = load_model()
-    pool = []
-    for source, speaker, year, text in speeches(sessions, security_council):
-        sents = sentences(text)
-        for i, sent in enumerate(sents):
-            row = {"source": f"{source} sent {i}", "speech": source, "speaker": speaker, "year": year,
-                   "text": sent, "context": sents[i - 1] if i else ""}
-            row["id"] = hashlib.sha1(row["source"].encode()).hexdigest()[:12]
-            if row["id"] not in seen:
-                pool.append(row)
+    pool = candidates(EVERY, "predicted", seen, sessions, security_council)
     labels = []
     for start in range(0, len(pool), 20000):
         batch = pool[start : start + 20000]
         proba = model.predict_proba([(r["text"], to_iso3(r["speaker"]) or r["speaker"], r["context"]) for r in batch])
         labels += [str(x) for x in model.decide(proba, model.threshold)]
     flagged = [dict(r, predicted=label) for r, label in zip(pool, labels) if label != "none"]
-    print("sentences", len(pool), "predicted not none", len(flagged), dict(__import__("collections").Counter(r["predicted"] for r in flagged)))
-    chosen = [dict(r, stratum="predicted") for r in rng.sample(flagged, min(n, len(flagged)))]
+    print("sentences", len(pool), "predicted not none", len(flagged), dict(Counter(r["predicted"] for r in flagged)))
+    chosen = rng.sample(flagged, min(n, len(flagged)))
     (out_dir / "precision").mkdir(exist_ok=True)
-    with open(out_dir / "precision" / name, "w", encoding="utf-8") as fh:
-        for row in chosen:
-            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+    write_rows(out_dir / "precision" / name, chosen)
 
 
 if __name__ == "__main__":
