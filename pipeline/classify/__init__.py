@@ -35,18 +35,27 @@ def gated_scores(X, gate: bool, score, model_classes) -> "np.ndarray":
     """
     import numpy as np
 
-    from pipeline.classify.cues import has_cue
-    from pipeline.classify.features import model_text
-
     items = as_items(X)
     out = np.zeros((len(items), len(LABELS)))
     out[:, LABELS.index("none")] = 1.0
-    idx = [i for i, item in enumerate(items) if not gate or has_cue(item[0])]
+    idx, texts = gated_texts(items, gate)
     if idx:
         block = np.zeros((len(idx), len(LABELS)))
-        block[:, [LABELS.index(str(c)) for c in model_classes]] = score([model_text(*items[i]) for i in idx])
+        block[:, [LABELS.index(str(c)) for c in model_classes]] = score(texts)
         out[idx] = block
     return out
+
+
+def gated_texts(items, gate: bool = True) -> tuple[list[int], list[str]]:
+    """The positions of the ``as_items`` items past the cue gate, and their model texts.
+
+    What every stance model reads, in training and in prediction alike.
+    """
+    from pipeline.classify.cues import has_cue
+    from pipeline.classify.features import model_text
+
+    idx = [i for i, item in enumerate(items) if not gate or has_cue(item[0])]
+    return idx, [model_text(*items[i]) for i in idx]
 
 
 def decide(proba, threshold: float):

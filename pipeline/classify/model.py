@@ -31,9 +31,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion
 
-from pipeline.classify import LABELS, ModelFileError, as_items, decide, gated_scores
-from pipeline.classify.cues import has_cue
-from pipeline.classify.features import model_text
+from pipeline.classify import LABELS, ModelFileError, as_items, decide, gated_scores, gated_texts
 
 
 class StanceClassifier(ClassifierMixin, BaseEstimator):
@@ -52,8 +50,7 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
     def fit(self, X, y):
         items, y = as_items(X), np.asarray(y)
         self.classes_ = np.array(LABELS)
-        keep = np.array([self._passes(item[0]) for item in items])
-        texts = [model_text(*item) for item, k in zip(items, keep) if k]
+        keep, texts = gated_texts(items, self.gate)
         self.vectorizer_ = FeatureUnion(
             [
                 ("words", TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True)),
@@ -67,9 +64,6 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
             linear = CalibratedClassifierCV(linear, method="sigmoid", cv=max(2, min(3, n_min)), ensemble=False)
         self.model_ = linear.fit(features, y[keep])
         return self
-
-    def _passes(self, text: str) -> bool:
-        return has_cue(text) if self.gate else True
 
     # -- prediction -------------------------------------------------------
     def predict_proba(self, X) -> np.ndarray:

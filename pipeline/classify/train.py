@@ -25,11 +25,10 @@ import numpy as np
 from sklearn.model_selection import StratifiedGroupKFold
 
 from pipeline import __version__
-from pipeline.classify import LABELS, decide
+from pipeline.classify import LABELS, decide, gated_texts
 from pipeline.classify.corpus import ANNOTATIONS, Example, load_corpus, load_examples
-from pipeline.classify.cues import baseline_stance, has_cue
+from pipeline.classify.cues import baseline_stance
 from pipeline.classify.evaluate import agreement, scores, slot_accuracy
-from pipeline.classify.features import model_text
 from pipeline.classify.model import StanceClassifier
 from pipeline.classify.slots import extract_slots
 from pipeline.classify.textcat import TextcatModel
@@ -85,7 +84,7 @@ def _fit_textcat(train: list[Example], seed: int = 0):
     """A spaCy ``textcat`` from scratch (``textcat.cfg``) over the same model texts the linear model reads.
 
     Like the linear model it sees only sentences with an assistance cue, in the
-    speaker's terms, with their context and ``near`` words (``features.model_text``).
+    speaker's terms, with their context and ``near`` words (``gated_texts``).
     """
     import spacy  # noqa: F401  (registers the architectures)
     from spacy.training import Example as SpacyExample
@@ -97,10 +96,10 @@ def _fit_textcat(train: list[Example], seed: int = 0):
     textcat = nlp.get_pipe("textcat")
     for label in LABELS:
         textcat.add_label(label)
+    idx, texts = gated_texts(_pairs(train))
     examples = [
-        SpacyExample.from_dict(nlp.make_doc(model_text(e.text, _speaker(e), e.context)),
-                               {"cats": {label: float(label == e.stance) for label in LABELS}})
-        for e in train if has_cue(e.text)
+        SpacyExample.from_dict(nlp.make_doc(text), {"cats": {label: float(label == train[i].stance) for label in LABELS}})
+        for i, text in zip(idx, texts)
     ]
     optimizer = nlp.initialize(lambda: examples)
     rng = random.Random(seed)
@@ -179,7 +178,8 @@ def train(models_dir: Path, corpus_dir: Path = ANNOTATIONS, seed: int = 0, spacy
             "file": "model.skops",
             "format": "skops (loaded with an explicit list of trusted types; never pickle)",
             "runtime": "spacy/: the same numbers as a spaCy model folder (component d2r_stance, weights in msgpack); "
-                       "what d2r run and d2r classify load, without scikit-learn",
+                       "what d2r run and d2r classify load, without scikit-learn" if chosen == "scikit-learn" else
+                       "spacy/: the spaCy textcat, which scored higher in grouped cross-validation; what d2r run and d2r classify load",
         },
         "data": _data_counts(corpus),
         "metrics": {
