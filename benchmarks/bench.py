@@ -74,6 +74,7 @@ def bench_pdf() -> None:
         def go():
             for p in pdfs:
                 clean_pages(read_pdf(p, name)[0])
+
         return go
 
     bare = pages / best_of(bare_pdfium)
@@ -82,10 +83,17 @@ def bench_pdf() -> None:
     plumber = pages / best_of(engine("pdfplumber"), 1)
     print(f"\n1. PDF text, {len(pdfs)} Security Council records, {pages} pages (best of runs)")
     line("bare pypdfium2 get_text_range", f"{bare:,.0f} pages/s")
-    line("d2r pdfium engine (with header removal, hyphens)", f"{ours:,.0f} pages/s", f"ratio {ours / bare:.2f} (target >= 0.50)")
+    line(
+        "d2r pdfium engine (with header removal, hyphens)",
+        f"{ours:,.0f} pages/s",
+        f"ratio {ours / bare:.2f} (target >= 0.50)",
+    )
     line("plain pdfplumber extract_text (interleaves columns)", f"{plain:,.1f} pages/s")
-    line("d2r pdfplumber engine (column crops, cleaning)", f"{plumber:,.1f} pages/s",
-         f"time ratio {plain / plumber:.2f} (target <= 1.50)")
+    line(
+        "d2r pdfplumber engine (column crops, cleaning)",
+        f"{plumber:,.1f} pages/s",
+        f"time ratio {plain / plumber:.2f} (target <= 1.50)",
+    )
 
 
 def gd_sentences(n: int) -> list[dict]:
@@ -131,7 +139,11 @@ def bench_classify() -> None:
 
     gated = sum(has_cue(r["text"]) for r in rows)
     print(f"\n2. d2r classify, {len(rows):,} General Debate sentences (2021 backwards), one core")
-    line("d2r classify command (JSON Lines in and out, start-up included)", f"{len(rows) / wall:,.0f} sent/s", "(target >= 5,000)")
+    line(
+        "d2r classify command (JSON Lines in and out, start-up included)",
+        f"{len(rows) / wall:,.0f} sent/s",
+        "(target >= 5,000)",
+    )
     line("classify() in process (model, scores, slots)", f"{len(rows) / inner:,.0f} sent/s")
     line("sentences past the cue gate / labelled not none", f"{gated:,} / {relevant:,}")
     shutil.rmtree(tmp)
@@ -168,7 +180,19 @@ class PeakMemory:
 def timed_run(inputs: list[Path], workers: int, extra=(), out: Path | None = None) -> tuple[float, int]:
     keep = out is not None
     out = out or Path(tempfile.mkdtemp()) / "out"
-    cmd = [sys.executable, "-m", "pipeline", "run", *map(str, inputs), "--out", str(out), "--workers", str(workers), "-q", *extra]
+    cmd = [
+        sys.executable,
+        "-m",
+        "pipeline",
+        "run",
+        *map(str, inputs),
+        "--out",
+        str(out),
+        "--workers",
+        str(workers),
+        "-q",
+        *extra,
+    ]
     t = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     memory = PeakMemory(proc.pid)
@@ -204,7 +228,7 @@ def bench_run() -> None:
     # does; a second pass through the same pipeline re-reads texts whose every word
     # is already in spaCy's tokenizer cache, which is shown but is not the reference.
     pipelines = [fresh() for _ in range(3)]
-    first_pass = min(best_of(lambda: sentences(nlp), 1) for nlp in pipelines)
+    first_pass = min(best_of(lambda: sentences(nlp), 1) for nlp in pipelines)  # noqa: B023 (called at once)
     second_pass = best_of(lambda: sentences(pipelines[0]), 2)
     bare_wps, cached_wps = words / first_pass, words / second_pass
     # Best of three runs each, as the reference is the best of three pipelines: this VM's
@@ -214,10 +238,16 @@ def bench_run() -> None:
     two, peak = min(r[0] for r in runs), max(r[1] for r in runs)
     print(f"\n3. d2r run over General Debate {SESSION}: {len(files)} speeches, {words:,} words (best of 3 runs)")
     line("spaCy bare sentencizer, one process, one pass (reference)", f"{bare_wps:,.0f} words/s")
-    line("  the same texts again through the warmed pipeline", f"{cached_wps:,.0f} words/s",
-         f"(d2r's ratio to it: {words / two / cached_wps:.2f})")
-    line("d2r run --workers 2, end to end (start-up included)", f"{words / two:,.0f} words/s",
-         f"ratio {words / two / bare_wps:.2f} (target >= 0.40)")
+    line(
+        "  the same texts again through the warmed pipeline",
+        f"{cached_wps:,.0f} words/s",
+        f"(d2r's ratio to it: {words / two / cached_wps:.2f})",
+    )
+    line(
+        "d2r run --workers 2, end to end (start-up included)",
+        f"{words / two:,.0f} words/s",
+        f"ratio {words / two / bare_wps:.2f} (target >= 0.40)",
+    )
     line("d2r run --workers 1", f"{words / one:,.0f} words/s", f"{one:.1f} s")
     line("speed-up of 2 workers over 1", f"{one / two:.2f}x", f"{two:.1f} s (target >= 1.7)")
     line("peak resident memory, all processes (2 workers)", f"{peak / 2**20:,.0f} MB")
@@ -225,11 +255,19 @@ def bench_run() -> None:
     # Start-up (imports, the model, the tables and report written once) is paid once per run;
     # on more input the workers' share grows, so the same comparison on five sessions:
     sessions = sorted((DATA / "ungdc").glob("Session 7[1-5] - *"))
-    words5 = sum(len(f.read_text(encoding="utf-8", errors="replace").split()) for s_ in sessions for f in s_.glob("[A-Z]*_*_*.txt"))
+    words5 = sum(
+        len(f.read_text(encoding="utf-8", errors="replace").split())
+        for s_ in sessions
+        for f in s_.glob("[A-Z]*_*_*.txt")
+    )
     one5 = min(timed_run(sessions, 1)[0] for _ in range(2))
     two5 = min(timed_run(sessions, 2)[0] for _ in range(2))
     print(f"\n   the same on five sessions ({sessions[0].name} to {sessions[-1].name}), {words5:,} words (best of 2)")
-    line("d2r run --workers 2, end to end", f"{words5 / two5:,.0f} words/s", f"ratio to bare {words5 / two5 / bare_wps:.2f}")
+    line(
+        "d2r run --workers 2, end to end",
+        f"{words5 / two5:,.0f} words/s",
+        f"ratio to bare {words5 / two5 / bare_wps:.2f}",
+    )
     line("speed-up of 2 workers over 1", f"{one5 / two5:.2f}x", f"{one5:.1f} s -> {two5:.1f} s")
 
 
@@ -247,24 +285,33 @@ def bench_full() -> None:
     line("wall time", f"{wall / 60:.1f} min", "(target <= 10)")
     line("peak resident memory, all processes", f"{peak / 2**30:.2f} GB", "(target < 4)")
     line("throughput", f"{words / wall:,.0f} words/s")
-    line("speed-up of 2 workers over 1 on the whole corpus", f"{one / wall:.2f}x", f"{one / 60:.1f} min -> {wall / 60:.1f} min (target >= 1.7)")
+    line(
+        "speed-up of 2 workers over 1 on the whole corpus",
+        f"{one / wall:.2f}x",
+        f"{one / 60:.1f} min -> {wall / 60:.1f} min (target >= 1.7)",
+    )
     same, _ = timed_run([folder, extra], 2, out=out)
     line("running again with nothing new", f"{same:.1f} s", f"{same / wall:.1%} of the full run")
     before = (out / "evidence.csv").read_text(encoding="utf-8").splitlines()
     # Three files added one at a time, each followed by a run: their median is the figure.
     added = []
-    for n, sentence in enumerate((
-        "Certain neighbouring States continue to arm and finance the terrorist groups that attack our villages.",
-        "We call upon all States to refrain from supplying weapons to the parties to the conflict.",
-        "Our country has never armed or financed any armed group, and these allegations are baseless.",
-    )):
+    for n, sentence in enumerate(
+        (
+            "Certain neighbouring States continue to arm and finance the terrorist groups that attack our villages.",
+            "We call upon all States to refrain from supplying weapons to the parties to the conflict.",
+            "Our country has never armed or financed any armed group, and these allegations are baseless.",
+        )
+    ):
         (extra / f"ZZ{n}_76_2021.txt").write_text(sentence + "\n", encoding="utf-8")
         added.append(timed_run([folder, extra], 2, out=out)[0])
     after = (out / "evidence.csv").read_text(encoding="utf-8").splitlines()
     changed = len(set(after) ^ set(before))
     middle = sorted(added)[1]
-    line("adding one file and running again (median of 3)", f"{middle:.1f} s",
-         f"{middle / wall:.1%} of the full run (target < 5%); each: {', '.join(f'{a:.1f} s' for a in added)}")
+    line(
+        "adding one file and running again (median of 3)",
+        f"{middle:.1f} s",
+        f"{middle / wall:.1%} of the full run (target < 5%); each: {', '.join(f'{a:.1f} s' for a in added)}",
+    )
     line("evidence rows changed by the three files", f"{changed}")
     shutil.rmtree(work)
 

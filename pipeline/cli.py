@@ -20,11 +20,6 @@ app = typer.Typer(
     help="d2r: evidence of how States treat the duty to refrain, from UN documents.\n\n"
     "Run the whole pipeline with 'd2r run FOLDER --out DIR'; see each command's --help.",
 )
-_state = {"debug": False}
-
-
-class Abort(Exception):
-    """A run that cannot proceed; the message is what the user reads."""
 
 
 def _fail(message: str) -> None:
@@ -33,8 +28,8 @@ def _fail(message: str) -> None:
 
 
 @app.callback()
-def _main(debug: bool = typer.Option(False, "--debug", help="Show full tracebacks on errors.")):
-    _state["debug"] = debug
+def _main(debug: bool = typer.Option(False, "--debug", help="Show full tracebacks on errors.")) -> None:
+    """Options before the command (``--debug`` is read by :func:`main`)."""
 
 
 @app.command()
@@ -43,26 +38,39 @@ def run(
     out: Path = typer.Option(..., "--out", "-o", help="Output folder for the tables and report.html."),
     workers: int = typer.Option(1, "--workers", "-w", min=1, help="Worker processes on this machine."),
     engine: str = typer.Option("auto", "--engine", help="PDF text engine: auto, pdfium or pdfplumber."),
-    model: Optional[Path] = typer.Option(None, "--model", help="Stance model: a folder written by d2r train (default: models/stance/spacy) or a .skops file."),
-    scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Dask scheduler address, e.g. tcp://10.0.0.5:8786."),
+    model: Optional[Path] = typer.Option(
+        None,
+        "--model",
+        help="Stance model: a folder written by d2r train (default: models/stance/spacy) or a .skops file.",
+    ),
+    scheduler: Optional[str] = typer.Option(
+        None, "--scheduler", help="Dask scheduler address, e.g. tcp://10.0.0.5:8786."
+    ),
     time_limit: float = typer.Option(120.0, "--time-limit", help="Seconds one file may take before it is stopped."),
     memory_limit: int = typer.Option(3072, "--memory-limit", help="Megabytes one file may use in its worker."),
     batch: int = typer.Option(250, "--batch", min=1, help="Documents per cache chunk (smaller: less lost on a crash)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
 ):
     """Ingest, segment, classify and aggregate every document into OUT (tables + report.html)."""
+    from pipeline.ingest.pdf import ENGINES
     from pipeline.run import RunOptions
     from pipeline.run import run as run_pipeline
 
-    if engine not in ("auto", "pdfium", "pdfplumber"):
-        _fail(f"unknown --engine {engine!r}; choose auto, pdfium or pdfplumber")
+    if engine not in ENGINES:
+        _fail(f"unknown --engine {engine!r}; choose {', '.join(ENGINES)}")
     missing = [str(p) for p in inputs if not p.exists() and not p.is_symlink()]
     if missing and len(missing) == len(inputs):
         _fail(f"no such input: {', '.join(missing)}")
     _check_writable(out)
     options = RunOptions(
-        out=out, workers=workers, engine=engine, model_path=str(model) if model else None,
-        scheduler=scheduler, time_limit=time_limit, memory_limit_mb=memory_limit, progress=not quiet,
+        out=out,
+        workers=workers,
+        engine=engine,
+        model_path=str(model) if model else None,
+        scheduler=scheduler,
+        time_limit=time_limit,
+        memory_limit_mb=memory_limit,
+        progress=not quiet,
         chunk_docs=batch,
     )
     summary = run_pipeline(inputs, options)
@@ -89,14 +97,16 @@ def _check_writable(out: Path) -> None:
 def classify(
     input: Path = typer.Argument(..., help="JSON Lines with id, text, optional context and speaker."),
     out: Path = typer.Option(..., "--out", "-o", help="JSON Lines written with stance, confidence, scores and slots."),
-    model: Optional[Path] = typer.Option(None, "--model", help="Stance model folder or .skops file (default: models/stance/spacy)."),
+    model: Optional[Path] = typer.Option(
+        None, "--model", help="Stance model folder or .skops file (default: models/stance/spacy)."
+    ),
 ):
     """Classify sentences from a JSON Lines file."""
-    from pipeline.cache import atomic_write_text
-    from pipeline.classify.corpus import read_jsonl
     from pipeline.classify.predict import classify as classify_items
     from pipeline.classify.predict import load_model
     from pipeline.countries import to_iso3
+    from pipeline.files import atomic_write_text
+    from pipeline.training.corpus import read_jsonl
 
     rows = read_jsonl(input)
     for n, row in enumerate(rows, 1):
@@ -118,31 +128,39 @@ def train(
     corpus: Path = typer.Option(None, "--corpus", help="Annotation folder (default: corpora/annotations)."),
     models: Path = typer.Option(None, "--models", help="Models folder (default: models/)."),
     seed: int = typer.Option(0, "--seed"),
-    no_spacy: bool = typer.Option(False, "--no-spacy", help="Skip the spaCy textcat (its grouped cross-validation is most of the training time, about 25 minutes on 2 cores); the scikit-learn model is then the run model."),
+    no_spacy: bool = typer.Option(
+        False,
+        "--no-spacy",
+        help="Skip the spaCy textcat (its grouped cross-validation is most of the training time, about 25 minutes on 2 cores); the scikit-learn model is then the run model.",
+    ),
 ):
     """Train the stance models from corpora/ into models/ and write the model card."""
-    from pipeline.classify.corpus import ANNOTATIONS
-    from pipeline.classify.predict import MODELS
-    from pipeline.classify.train import train as train_models
+    from pipeline.paths import annotations_dir, models_dir
+    from pipeline.training.fit import train as train_models
 
-    card = train_models(models or MODELS, corpus or ANNOTATIONS, seed=seed, spacy_model=not no_spacy,
-                        log=lambda m: typer.echo(m))
-    typer.echo(f"d2r: model and card written to {(models or MODELS) / 'stance'}; test macro-F1 "
-               f"{card['metrics']['test']['macro_f1']:.3f}")
+    models = models or models_dir()
+    card = train_models(
+        models, corpus or annotations_dir(), seed=seed, spacy_model=not no_spacy, log=lambda m: typer.echo(m)
+    )
+    typer.echo(
+        f"d2r: model and card written to {models / 'stance'}; test macro-F1 {card['metrics']['test']['macro_f1']:.3f}"
+    )
 
 
 @app.command()
 def evaluate(
     gold: Path = typer.Argument(..., help="Gold sentences in the codebook's JSON Lines format."),
-    model: Optional[Path] = typer.Option(None, "--model", help="Stance model folder or .skops file (default: models/stance/spacy)."),
+    model: Optional[Path] = typer.Option(
+        None, "--model", help="Stance model folder or .skops file (default: models/stance/spacy)."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
 ):
     """Per-label precision, recall, F1, macro-F1 and confusion matrix against GOLD."""
-    from pipeline.classify.corpus import load_examples
-    from pipeline.classify.evaluate import format_report, scores
     from pipeline.classify.predict import classify as classify_items
     from pipeline.classify.predict import load_model
     from pipeline.countries import to_iso3
+    from pipeline.training.corpus import load_examples
+    from pipeline.training.evaluate import format_report, scores
 
     examples = [e for e in load_examples(gold) if e.stance]
     if not examples:
@@ -157,11 +175,15 @@ def evaluate(
 def annotate(
     inputs: List[Path] = typer.Argument(..., help="Documents or folders to draw sentences from."),
     n: int = typer.Option(50, "--n", help="How many sentences to show."),
-    model: Optional[Path] = typer.Option(None, "--model", help="Stance model folder or .skops file (default: models/stance/spacy)."),
-    out: Optional[Path] = typer.Option(None, "--out", help="Annotation file (default: corpora/annotations/annotated_<date>.jsonl)."),
+    model: Optional[Path] = typer.Option(
+        None, "--model", help="Stance model folder or .skops file (default: models/stance/spacy)."
+    ),
+    out: Optional[Path] = typer.Option(
+        None, "--out", help="Annotation file (default: corpora/annotations/annotated_<date>.jsonl)."
+    ),
 ):
     """Label the sentences the model is least sure about, one key each; appends to corpora/annotations/."""
-    from pipeline.classify.annotate import annotate_session
+    from pipeline.training.annotate import annotate_session
 
     missing = [str(p) for p in inputs if not p.exists()]
     if missing:
@@ -181,7 +203,7 @@ def report(out: Path = typer.Argument(..., help="An output folder of 'd2r run'."
 
 def main() -> None:
     """Console entry point: one-line errors unless --debug."""
-    from pipeline.classify import ModelFileError
+    from pipeline.errors import ModelFileError, RunError
 
     debug = "--debug" in sys.argv
     try:
@@ -190,7 +212,7 @@ def main() -> None:
         sys.exit(code if isinstance(code, int) else 0)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
-    except (ModelFileError, FileNotFoundError, ValueError, PermissionError, ConnectionError, Abort) as exc:
+    except (ModelFileError, FileNotFoundError, ValueError, PermissionError, ConnectionError, RunError) as exc:
         if debug:
             raise
         typer.echo(f"d2r: error: {exc}", err=True)

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from pipeline.tables import read_table
+from pipeline.lookups import read_table
 
 
 def _fold(text: str) -> str:

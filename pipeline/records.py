@@ -9,6 +9,8 @@ Field names are the column names of the output tables in SPEC.md.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, fields
+from functools import lru_cache
+from typing import Any
 
 
 @dataclass
@@ -30,11 +32,9 @@ class Document:
     page_texts: list[str] = field(default_factory=list, repr=False)
     speaker_iso3: str = ""  # General Debate files name their State
 
-    TABLE_COLUMNS = (
-        "doc_id path sha256 symbol body doc_type date title pages language engine status error"
-    ).split()
+    TABLE_COLUMNS = ("doc_id path sha256 symbol body doc_type date title pages language engine status error").split()
 
-    def row(self) -> dict:
+    def row(self) -> dict[str, Any]:
         return {k: getattr(self, k) for k in self.TABLE_COLUMNS}
 
 
@@ -55,11 +55,9 @@ class Speech:
     start: int = 0  # character offsets of the text in the document's text (not columns)
     end: int = 0
 
-    TABLE_COLUMNS = (
-        "doc_id symbol seq speaker delegation iso3 role spoke_in page_start page_end n_words text"
-    ).split()
+    TABLE_COLUMNS = ("doc_id symbol seq speaker delegation iso3 role spoke_in page_start page_end n_words text").split()
 
-    def row(self) -> dict:
+    def row(self) -> dict[str, Any]:
         return {k: getattr(self, k) for k in self.TABLE_COLUMNS}
 
 
@@ -78,7 +76,7 @@ class Vote:
 
     TABLE_COLUMNS = "doc_id symbol vote_seq subject outcome resolution state iso3 vote".split()
 
-    def row(self) -> dict:
+    def row(self) -> dict[str, Any]:
         return {k: getattr(self, k) for k in self.TABLE_COLUMNS}
 
 
@@ -100,11 +98,10 @@ class Clause:
     situation: str = ""
 
     TABLE_COLUMNS = (
-        "doc_id symbol para kind verb text refrain addressee mode assistance target "
-        "legal_basis situation"
+        "doc_id symbol para kind verb text refrain addressee mode assistance target legal_basis situation"
     ).split()
 
-    def row(self) -> dict:
+    def row(self) -> dict[str, Any]:
         return {k: getattr(self, k) for k in self.TABLE_COLUMNS}
 
 
@@ -123,7 +120,7 @@ class Sentence:
 
     TABLE_COLUMNS = "sentence_id doc_id seq page start end speaker speaker_iso3 text context".split()
 
-    def row(self) -> dict:
+    def row(self) -> dict[str, Any]:
         return {k: getattr(self, k) for k in self.TABLE_COLUMNS}
 
 
@@ -154,7 +151,7 @@ class Evidence:
         "assisted assistance violation legal_basis situation page sentence context model"
     ).split()
 
-    def row(self) -> dict:
+    def row(self) -> dict[str, Any]:
         return {k: getattr(self, k) for k in self.TABLE_COLUMNS}
 
 
@@ -166,17 +163,104 @@ class Error:
 
     TABLE_COLUMNS = ("path", "stage", "reason")
 
-    def row(self) -> dict:
+    def row(self) -> dict[str, Any]:
         return asdict(self)
 
 
-def columns(record_type) -> list[str]:
+def columns(record_type: type) -> list[str]:
     """Output columns of a record type, in table order."""
-    return list(record_type.TABLE_COLUMNS)
+    return list(record_type.TABLE_COLUMNS)  # type: ignore[attr-defined]
 
 
-__all__ = ["Document", "Speech", "Vote", "Clause", "Sentence", "Evidence", "Error", "columns", "fields"]
+# -- the seams between stages -------------------------------------------------
 
 
-class InputError(Exception):
-    """One input file cannot be processed; the message is the one-line reason for errors.csv."""
+@dataclass(frozen=True)
+class Task:
+    """One file for a worker: what ``process_file`` reads."""
+
+    path: str
+    sha256: str
+    engine: str = "auto"
+    model_path: str | None = None
+
+
+@dataclass(frozen=True)
+class Unit:
+    """A stretch of a document's text spoken for one State: a speech, or the whole document."""
+
+    seq: int  # speech number; 0 where the document has no speeches
+    start: int  # character offsets in the document's text
+    end: int
+    speaker: str  # delegation as printed (or the organ, for a resolution)
+    speaker_iso3: str
+
+
+# -- the cached tables: one definition of each (columns and Arrow types) -----------
+
+# Every table a document's results are cached in, in the order they are written.
+TABLES = ("documents", "speeches", "votes", "clauses", "sentences", "evidence", "errors")
+
+# The columns of sentences.parquet: a sentence with the stance it was given.
+SENTENCE_COLUMNS = [
+    "sentence_id",
+    "doc_id",
+    "seq",
+    "page",
+    "start",
+    "end",
+    "speaker_iso3",
+    "stance",
+    "confidence",
+    "text",
+]
+ERROR_COLUMNS = ["path", "stage", "reason", "doc_id"]  # cached errors keep the document they belong to
+
+
+def _schema(record_type: type, extra: dict[str, str] | None = None, names: list[str] | None = None) -> Any:
+    import pyarrow as pa
+
+    arrow = {"int": pa.int64(), "float": pa.float64(), "bool": pa.bool_()}
+    types = {f.name: f.type for f in fields(record_type)}
+    out = []
+    for name in names or columns(record_type):
+        kind = str((extra or {}).get(name) or types.get(name, "str")).split(" ")[0]
+        out.append(pa.field(name, arrow.get(kind, pa.string())))
+    return pa.schema(out)
+
+
+@lru_cache(maxsize=1)
+def schemas() -> dict[str, Any]:
+    """The Arrow schema of every cached table.
+
+    Built on first use: pyarrow is imported after the workers have started, not before.
+    """
+    import pyarrow as pa
+
+    return {
+        "documents": _schema(Document),
+        "speeches": _schema(Speech),
+        "votes": _schema(Vote),
+        "clauses": _schema(Clause),
+        "sentences": _schema(Sentence, {"stance": "str", "confidence": "float"}, SENTENCE_COLUMNS),
+        "evidence": _schema(Evidence),
+        "errors": pa.schema([pa.field(name, pa.string()) for name in ERROR_COLUMNS]),
+    }
+
+
+__all__ = [
+    "Document",
+    "Speech",
+    "Vote",
+    "Clause",
+    "Sentence",
+    "Evidence",
+    "Error",
+    "Task",
+    "Unit",
+    "TABLES",
+    "SENTENCE_COLUMNS",
+    "ERROR_COLUMNS",
+    "columns",
+    "schemas",
+]

@@ -9,15 +9,31 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-OUTPUT_FILES = ("documents.csv", "speeches.csv", "votes.csv", "clauses.csv", "evidence.csv", "states.csv",
-                "accusations.csv", "errors.csv", "sentences.parquet")
+OUTPUT_FILES = (
+    "documents.csv",
+    "speeches.csv",
+    "votes.csv",
+    "clauses.csv",
+    "evidence.csv",
+    "states.csv",
+    "accusations.csv",
+    "errors.csv",
+    "sentences.parquet",
+)
 
 
 def d2r(*args: str, timeout: float = 900, check: bool = True, input: str = "") -> subprocess.CompletedProcess:
     """Run the console script as a user would, in a subprocess (standard input: ``input``)."""
     env = dict(os.environ, PYTHONUNBUFFERED="1")
-    proc = subprocess.run([sys.executable, "-m", "pipeline", *map(str, args)], capture_output=True, text=True,
-                          timeout=timeout, cwd=ROOT, env=env, input=input)
+    proc = subprocess.run(
+        [sys.executable, "-m", "pipeline", *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=ROOT,
+        env=env,
+        input=input,
+    )
     if check and proc.returncode != 0:
         raise AssertionError(f"d2r {' '.join(map(str, args))} failed ({proc.returncode}): {proc.stderr[-2000:]}")
     return proc

@@ -2,8 +2,8 @@
 
 import json
 
-from pipeline.classify.annotate import annotate_session, uncertain_sentences
-from pipeline.classify.corpus import load_examples
+from pipeline.training.annotate import annotate_session, uncertain_sentences
+from pipeline.training.corpus import load_examples
 from tests.helpers import d2r
 
 

@@ -8,14 +8,16 @@ import numpy as np
 import pytest
 
 from pipeline.classify import LABELS
-from pipeline.classify.corpus import load_corpus
 from pipeline.classify.cues import baseline_stance, has_cue
-from pipeline.classify.evaluate import agreement, scores
-from pipeline.classify.model import ModelFileError, StanceClassifier, load_skops
-from pipeline.classify.predict import DEFAULT_MODEL, classify, load_model
+from pipeline.classify.model import StanceClassifier, load_skops
+from pipeline.classify.predict import classify, load_model
 from pipeline.classify.slots import extract_slots, resolve_speaker
+from pipeline.errors import ModelFileError
 from pipeline.ingest import ingest
+from pipeline.paths import default_model_path
 from pipeline.segment import segment
+from pipeline.training.corpus import load_corpus
+from pipeline.training.evaluate import agreement, scores
 from tests.conftest import need_data
 
 
@@ -39,7 +41,9 @@ def test_a_model_learns_a_small_fixed_slice(corpus):
     relevant = [e for e in corpus if e.stance in ("accuse", "affirm")][:120]
     none = [e for e in corpus if e.stance == "none" and has_cue(e.text)][:120]
     slice_ = relevant + none
-    model = StanceClassifier(C=30, random_state=0).fit([(e.text, e.speaker) for e in slice_], [e.stance for e in slice_])
+    model = StanceClassifier(C=30, random_state=0).fit(
+        [(e.text, e.speaker) for e in slice_], [e.stance for e in slice_]
+    )
     predicted = model.predict([(e.text, e.speaker) for e in slice_])
     accuracy = np.mean(predicted == np.array([e.stance for e in slice_]))
     assert accuracy >= 0.9, accuracy
@@ -91,9 +95,22 @@ def test_speaker_resolution():
 def test_slots_follow_the_codebook_examples():
     s = extract_slots("The drones that strike our cities are supplied by Iran.", "accuse", "UKR")
     assert (s["assister"], s["assistance"]) == ("IRN", "military")
-    s = extract_slots("Certain neighbouring States continue to arm and finance the terrorist groups operating in our north.", "accuse", "MLI")
-    assert s["assister"] == "Certain neighbouring States" and s["assistance"] == "military" and s["violation"] == "terrorism"
-    assert extract_slots("We condemn the atrocities.", "none", "FRA") == {"assister": "", "assisted": "", "assistance": "", "violation": ""}
+    s = extract_slots(
+        "Certain neighbouring States continue to arm and finance the terrorist groups operating in our north.",
+        "accuse",
+        "MLI",
+    )
+    assert (
+        s["assister"] == "Certain neighbouring States"
+        and s["assistance"] == "military"
+        and s["violation"] == "terrorism"
+    )
+    assert extract_slots("We condemn the atrocities.", "none", "FRA") == {
+        "assister": "",
+        "assisted": "",
+        "assistance": "",
+        "violation": "",
+    }
 
 
 def test_loading_refuses_pickle(tmp_path):
@@ -118,9 +135,11 @@ def test_loading_refuses_untrusted_types(tmp_path):
 
 
 def test_the_shipped_model_loads_and_has_a_card():
-    assert zipfile.is_zipfile(DEFAULT_MODEL.parent / "model.skops")
-    assert (DEFAULT_MODEL / "config.cfg").is_file() and (DEFAULT_MODEL / "d2r_stance" / "weights.msgpack").is_file()
-    card = json.loads((DEFAULT_MODEL.parent / "card.json").read_text())
+    assert zipfile.is_zipfile(default_model_path().parent / "model.skops")
+    assert (default_model_path() / "config.cfg").is_file() and (
+        default_model_path() / "d2r_stance" / "weights.msgpack"
+    ).is_file()
+    card = json.loads((default_model_path().parent / "card.json").read_text())
     for key in ("data", "labels", "metrics", "date", "version", "versions"):
         assert key in card
     assert card["labels"] == list(LABELS)
@@ -131,7 +150,7 @@ def test_the_spacy_form_scores_exactly_as_the_estimator(corpus, shipped):
     """The run-time model is the skops estimator's numbers, not a different model."""
     import sys
 
-    estimator = StanceClassifier.load(DEFAULT_MODEL.parent / "model.skops")
+    estimator = StanceClassifier.load(default_model_path().parent / "model.skops")
     items = [(e.text, e.speaker, e.context) for e in corpus[:1500]]
     assert sum(has_cue(text) for text, _, _ in items) > 300
     assert np.abs(shipped.predict_proba(items) - estimator.predict_proba(items)).max() < 1e-9
@@ -140,8 +159,10 @@ def test_the_spacy_form_scores_exactly_as_the_estimator(corpus, shipped):
     # Loading the spaCy form alone needs no scikit-learn.
     import subprocess
 
-    code = ("import sys; from pipeline.classify.predict import load_model; m = load_model(); "
-            "m.predict_proba(['Iran arms the Houthis.']); print('sklearn' in sys.modules, 'scipy' in sys.modules)")
+    code = (
+        "import sys; from pipeline.classify.predict import load_model; m = load_model(); "
+        "m.predict_proba(['Iran arms the Houthis.']); print('sklearn' in sys.modules, 'scipy' in sys.modules)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["False", "False"]
 
@@ -149,7 +170,7 @@ def test_the_spacy_form_scores_exactly_as_the_estimator(corpus, shipped):
 def test_the_spacy_form_is_a_spacy_pipeline_component(shipped):
     import spacy
 
-    nlp = spacy.load(DEFAULT_MODEL)
+    nlp = spacy.load(default_model_path())
     assert nlp.pipe_names == ["d2r_stance"]
     doc = nlp.make_doc("Certain neighbouring States continue to arm and finance the terrorist groups that attack us.")
     doc.user_data["speaker"] = "SYR"
@@ -169,7 +190,7 @@ def test_weights_that_do_not_fit_together_are_refused(tmp_path):
     import srsly
 
     folder = tmp_path / "model"
-    shutil.copytree(DEFAULT_MODEL, folder)
+    shutil.copytree(default_model_path(), folder)
     weights = srsly.read_msgpack(folder / "d2r_stance" / "weights.msgpack")
     weights["coef"] = weights["coef"][:, :10]
     srsly.write_msgpack(folder / "d2r_stance" / "weights.msgpack", weights)
@@ -205,7 +226,7 @@ def test_baseline_labelling_functions():
 
 def test_the_spacy_textcat_learns_a_slice_and_loads_as_a_run_model(corpus, tmp_path):
     from pipeline.classify.textcat import TextcatModel
-    from pipeline.classify.train import _fit_textcat
+    from pipeline.training.fit import _fit_textcat
 
     relevant = [e for e in corpus if e.stance == "accuse" and has_cue(e.text)][:80]
     none = [e for e in corpus if e.stance == "none" and has_cue(e.text)][:80]
@@ -224,23 +245,43 @@ def test_the_spacy_textcat_learns_a_slice_and_loads_as_a_run_model(corpus, tmp_p
 
 def test_slots_read_backed_by_and_a_pronoun_resolved_from_context():
     assert extract_slots("Iran-backed militias besieged the embassy.", "accuse", "USA")["assister"] == "IRN"
-    assert extract_slots("Our cities are shelled by rebels armed to the teeth by Iran.", "accuse", "ISR")["assister"] == "IRN"
-    s = extract_slots("It has moved terrorists and mercenaries from Syria to Libya and continues to arm them.", "accuse", "SYR",
-                      context="Turkey continues its aggression against my country.")
+    assert (
+        extract_slots("Our cities are shelled by rebels armed to the teeth by Iran.", "accuse", "ISR")["assister"]
+        == "IRN"
+    )
+    s = extract_slots(
+        "It has moved terrorists and mercenaries from Syria to Libya and continues to arm them.",
+        "accuse",
+        "SYR",
+        context="Turkey continues its aggression against my country.",
+    )
     assert s["assister"] == "TUR"
     # Without a pronoun the context is not read: the codebook uses it for pronouns only.
-    assert extract_slots("Some continue to arm them.", "accuse", "SYR", context="Turkey continues its aggression.")["assister"] == ""
+    assert (
+        extract_slots("Some continue to arm them.", "accuse", "SYR", context="Turkey continues its aggression.")[
+            "assister"
+        ]
+        == ""
+    )
     assert extract_slots("No State may sponsor terrorism.", "affirm", "FRA")["assisted"] == "terrorists"
 
 
 def test_agreement_is_reported_on_the_test_split(tmp_path):
-    from pipeline.classify.corpus import load_examples
-    from pipeline.classify.train import _agreement
+    from pipeline.training.corpus import load_examples
+    from pipeline.training.fit import _agreement
 
     rows = [
         {"id": "a", "text": "x", "speaker": "FRA", "source": "s1", "stance": "accuse", "split": "test", "speech": "s1"},
         {"id": "b", "text": "y", "speaker": "FRA", "source": "s1", "stance": "none", "split": "test", "speech": "s1"},
-        {"id": "c", "text": "z", "speaker": "FRA", "source": "s2", "stance": "affirm", "split": "train", "speech": "s2"},
+        {
+            "id": "c",
+            "text": "z",
+            "speaker": "FRA",
+            "source": "s2",
+            "stance": "affirm",
+            "split": "train",
+            "speech": "s2",
+        },
     ]
     (tmp_path / "agreement").mkdir()
     (tmp_path / "first.jsonl").write_text("\n".join(json.dumps(r) for r in rows) + "\n")

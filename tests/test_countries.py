@@ -28,8 +28,14 @@ def test_unknown_is_empty_never_guessed():
 
 
 def test_mentions_find_states_adjectives_and_actors_in_order():
-    found = find_mentions("Turkey and Qatar arm ISIL, Iranian drones hit Saudi Arabia, the Houthis fire; chad is a verb.")
+    found = find_mentions(
+        "Turkey and Qatar arm ISIL, Iranian drones hit Saudi Arabia, the Houthis fire; chad is a verb."
+    )
     assert [(m.text, m.code, m.kind) for m in found] == [
-        ("Turkey", "TUR", "state"), ("Qatar", "QAT", "state"), ("ISIL", "ISIL", "actor"),
-        ("Iranian", "IRN", "adjective"), ("Saudi Arabia", "SAU", "state"), ("Houthis", "Houthis", "actor"),
+        ("Turkey", "TUR", "state"),
+        ("Qatar", "QAT", "state"),
+        ("ISIL", "ISIL", "actor"),
+        ("Iranian", "IRN", "adjective"),
+        ("Saudi Arabia", "SAU", "state"),
+        ("Houthis", "Houthis", "actor"),
     ]

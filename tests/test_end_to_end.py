@@ -32,10 +32,16 @@ def test_all_tables_and_the_report_are_written(real_run):
 @pytest.mark.slow
 def test_real_findings(real_run):
     evidence = pd.read_csv(real_run / "evidence.csv", keep_default_na=False)
-    syria = evidence[(evidence["speaker_iso3"] == "SYR") & (evidence["year"].astype(str) == "2016") & (evidence["stance"] == "accuse")]
+    syria = evidence[
+        (evidence["speaker_iso3"] == "SYR")
+        & (evidence["year"].astype(str) == "2016")
+        & (evidence["stance"] == "accuse")
+    ]
     assert set(syria["assister"]) & {"TUR", "QAT", "SAU"}, syria[["assister", "sentence"]]
     assert (syria["violation"] == "terrorism").any()
-    russia = evidence[(evidence["speaker_iso3"] == "RUS") & (evidence["year"].astype(str) == "2016") & (evidence["stance"] == "admit")]
+    russia = evidence[
+        (evidence["speaker_iso3"] == "RUS") & (evidence["year"].astype(str) == "2016") & (evidence["stance"] == "admit")
+    ]
     assert russia["sentence"].str.contains("military", case=False).any(), russia["sentence"].tolist()
     assert (russia["assister"] == "RUS").all()  # SPEAKER resolved
     states = pd.read_csv(real_run / "states.csv", keep_default_na=False)

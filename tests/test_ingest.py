@@ -4,12 +4,12 @@ import re
 
 import pytest
 
+from pipeline.errors import InputError
 from pipeline.ingest import ingest
 from pipeline.ingest.clean import clean_page, join_hyphens
 from pipeline.ingest.metadata import detect_language
 from pipeline.ingest.pdf import read_pdf
 from pipeline.ingest.text import decode, read_html
-from pipeline.records import InputError
 
 
 @pytest.mark.parametrize("engine", ["pdfium", "pdfplumber"])
@@ -40,7 +40,9 @@ def test_hyphenated_line_ends_are_joined(pv8700):
     text = " ".join(doc.page_texts)
     assert "Secretary-General" in text
     assert "Secretary-\nGeneral" not in "\n".join(doc.page_texts)
-    assert join_hyphens(["the instru-\nmentalization of aid", "instrumentalization"])[0].startswith("the instrumentalization")
+    assert join_hyphens(["the instru-\nmentalization of aid", "instrumentalization"])[0].startswith(
+        "the instrumentalization"
+    )
     assert join_hyphens(["the cross-\nborder mechanism, cross-border"])[0].startswith("the cross-border")
 
 
@@ -52,7 +54,13 @@ def test_auto_engine_picks_pdfium_for_a_good_text_layer(pv8700):
 def test_metadata_of_a_verbatim_record(pv8700):
     doc = ingest(pv8700)
     assert (doc.symbol, doc.body, doc.doc_type, doc.date, doc.pages, doc.language) == (
-        "S/PV.8700", "Security Council", "verbatim_record", "2020-01-10", 12, "en")
+        "S/PV.8700",
+        "Security Council",
+        "verbatim_record",
+        "2020-01-10",
+        12,
+        "en",
+    )
     assert doc.title == "The situation in the Middle East"
 
 
@@ -67,11 +75,17 @@ def test_metadata_of_general_debate_and_resolution_files():
 
 def test_symbols_from_text(tmp_path):
     path = tmp_path / "record.txt"
-    path.write_text("United Nations S/PV.8699 (Resumption 1)\nSecurity Council\nThursday, 9 January 2020\n"
-                    "The Council considered the item and the members of the Council spoke.", encoding="utf-8")
+    path.write_text(
+        "United Nations S/PV.8699 (Resumption 1)\nSecurity Council\nThursday, 9 January 2020\n"
+        "The Council considered the item and the members of the Council spoke.",
+        encoding="utf-8",
+    )
     doc = ingest(path)
     assert doc.symbol == "S/PV.8699 (Resumption 1)" and doc.date == "2020-01-09"
-    path.write_text("Resolution A/RES/76/262 adopted by the General Assembly on 26 April 2022 and the text of the resolution", encoding="utf-8")
+    path.write_text(
+        "Resolution A/RES/76/262 adopted by the General Assembly on 26 April 2022 and the text of the resolution",
+        encoding="utf-8",
+    )
     assert ingest(path).symbol == "A/RES/76/262"
 
 
@@ -100,13 +114,24 @@ def test_html_drops_scripts_and_keeps_title():
 
 
 def test_language_is_detected():
-    assert detect_language("The Security Council decided that all States shall refrain from the supply of arms.") == "en"
-    assert detect_language("Le Conseil de sécurité a décidé que tous les États doivent cesser la fourniture des armes et que nous") == "fr"
+    assert (
+        detect_language("The Security Council decided that all States shall refrain from the supply of arms.") == "en"
+    )
+    assert (
+        detect_language(
+            "Le Conseil de sécurité a décidé que tous les États doivent cesser la fourniture des armes et que nous"
+        )
+        == "fr"
+    )
 
 
 def test_non_english_is_recorded_and_skipped(tmp_path):
     path = tmp_path / "discours.txt"
-    path.write_text("Le Conseil de sécurité décide que tous les États doivent cesser la fourniture des armes, et nous le disons pour la paix dans la région." * 3, encoding="utf-8")
+    path.write_text(
+        "Le Conseil de sécurité décide que tous les États doivent cesser la fourniture des armes, et nous le disons pour la paix dans la région."
+        * 3,
+        encoding="utf-8",
+    )
     doc = ingest(path)
     assert doc.status == "skipped" and "language fr" in doc.error
 

@@ -12,9 +12,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pipeline.countries import to_iso3
+from pipeline.errors import InputError
 from pipeline.ingest.metadata import read_metadata
 from pipeline.ingest.text import decode
-from pipeline.records import Document, InputError
+from pipeline.records import Document
 from pipeline.segment import segment
 from pipeline.segment.resolutions import split_clauses
 from pipeline.segment.verbatim import split_speeches
@@ -56,7 +57,10 @@ def _huge_stream_pdf(path):
 
     pdf = pikepdf.new()
     pdf.add_blank_page(page_size=(612, 792))
-    ops = b"BT /F1 12 Tf 72 712 Td (The Council decided that all States shall cease the supply of arms.) Tj ET\n" + b"0 0 m 1 1 l S\n" * 1_500_000
+    ops = (
+        b"BT /F1 12 Tf 72 712 Td (The Council decided that all States shall cease the supply of arms.) Tj ET\n"
+        + b"0 0 m 1 1 l S\n" * 1_500_000
+    )
     pdf.pages[0].Contents = pdf.make_stream(ops)
     pdf.save(path)
 
@@ -80,10 +84,14 @@ def hostile(tmp_path_factory):
     (root / "invalid-utf8.txt").write_bytes(statement.encode() + b"\xff\xfe\xfa" + statement.encode() * 100)
     (root / "one-line.txt").write_text("The Council met again and the members spoke. " * 140_000, encoding="utf-8")
     nested = "<div>" * 5000 + "We urge all States to stop arming the militias." + "</div>" * 5000
-    (root / "nested.html").write_text(f"<html><head><script>while(1){{}}</script></head><body>{nested}<script>alert(1)</script></body></html>")
+    (root / "nested.html").write_text(
+        f"<html><head><script>while(1){{}}</script></head><body>{nested}<script>alert(1)</script></body></html>"
+    )
     (root / "notes.docx").write_bytes(os.urandom(2000))
     (root / "binary.txt").write_bytes(bytes(range(256)) * 40)
-    (root / "Déclaration de l'État.txt").write_text("The delegation of Türkiye reaffirmed that no State may arm terrorist groups.", encoding="utf-8")
+    (root / "Déclaration de l'État.txt").write_text(
+        "The delegation of Türkiye reaffirmed that no State may arm terrorist groups.", encoding="utf-8"
+    )
     (root / "folder.pdf").mkdir()
     (root / "folder.pdf" / "inside.txt").write_text("Certain States continue to finance the rebels.", encoding="utf-8")
     (root / ".hidden.txt").write_text("hidden")
@@ -124,8 +132,17 @@ def test_a_folder_of_hostile_files_is_fully_accounted_for(hostile, tmp_path):
         assert name in " ".join(errors["path"]) or name in " ".join(documents["path"])
     status = dict(zip(documents["path"], documents["status"]))
     assert reasons[p("truncated.pdf")].startswith("not a readable PDF")
-    for name in ("latin1.txt", "utf16.txt", "invalid-utf8.txt", "one-line.txt", "nested.html", "huge-stream.pdf",
-                 "Déclaration de l'État.txt", "folder.pdf/inside.txt", "many pages.pdf"):
+    for name in (
+        "latin1.txt",
+        "utf16.txt",
+        "invalid-utf8.txt",
+        "one-line.txt",
+        "nested.html",
+        "huge-stream.pdf",
+        "Déclaration de l'État.txt",
+        "folder.pdf/inside.txt",
+        "many pages.pdf",
+    ):
         assert status[p(name)] == "ok", name
     assert status[p("link.txt")] == "ok"  # a link is followed and read under its own name
     assert status[p("zcopies/latin1.txt")] == "duplicate"  # same name and bytes as latin1.txt
@@ -158,7 +175,10 @@ def test_a_file_over_the_time_limit_is_stopped_and_the_run_goes_on(hostile, tmp_
 def test_report_escapes_document_text(tmp_path):
     folder = tmp_path / "in"
     folder.mkdir()
-    (folder / "x.txt").write_text("<script>alert('x')</script> Certain States continue to arm and finance the terrorist groups in Syria.", encoding="utf-8")
+    (folder / "x.txt").write_text(
+        "<script>alert('x')</script> Certain States continue to arm and finance the terrorist groups in Syria.",
+        encoding="utf-8",
+    )
     out = tmp_path / "out"
     d2r("run", folder, "--out", out, "-q")
     html = (out / "report.html").read_text()
@@ -176,7 +196,9 @@ def test_killed_runs_resume_to_identical_tables(tmp_path):
     out = tmp_path / "killed"
     cmd = [sys.executable, "-m", "pipeline", "run", str(inputs), "--out", str(out), "--batch", "4", "-q"]
     for delay in (1.0, 2.5, 4.0, 6.0):
-        proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        proc = subprocess.Popen(
+            cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+        )
         time.sleep(delay)
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait()
@@ -189,18 +211,49 @@ def test_killed_runs_resume_to_identical_tables(tmp_path):
 
 # -- parsers under arbitrary text -------------------------------------------------
 
-_UN_WORDS = st.sampled_from([
-    "The President:", "Mr. Nebenzia (Russian Federation) (spoke in Russian):", "In favour:", "Against:",
-    "Abstaining:", "None", "China, Russian Federation", "1.", "2. Decides that all States shall cease", "(a)",
-    "S/RES/2504 (2020)", "10 January 2020", "\n", "\n\n", ":", "(", ")", "Resolution 418 (1977)", "Calls upon",
-    "arms", "embargo", "refrain", "Viet Nam", "S.", "A vote was taken by show of hands.", "adopted as resolution",
-])
+_UN_WORDS = st.sampled_from(
+    [
+        "The President:",
+        "Mr. Nebenzia (Russian Federation) (spoke in Russian):",
+        "In favour:",
+        "Against:",
+        "Abstaining:",
+        "None",
+        "China, Russian Federation",
+        "1.",
+        "2. Decides that all States shall cease",
+        "(a)",
+        "S/RES/2504 (2020)",
+        "10 January 2020",
+        "\n",
+        "\n\n",
+        ":",
+        "(",
+        ")",
+        "Resolution 418 (1977)",
+        "Calls upon",
+        "arms",
+        "embargo",
+        "refrain",
+        "Viet Nam",
+        "S.",
+        "A vote was taken by show of hands.",
+        "adopted as resolution",
+    ]
+)
 _TEXT = st.lists(st.one_of(_UN_WORDS, st.text(max_size=30)), max_size=60).map(" ".join)
 
 
 def _doc(text: str, doc_type: str = "verbatim_record") -> Document:
-    return Document(doc_id="x", path="x.txt", sha256="0" * 64, doc_type=doc_type, body="Security Council",
-                    page_texts=[text], pages=1)
+    return Document(
+        doc_id="x",
+        path="x.txt",
+        sha256="0" * 64,
+        doc_type=doc_type,
+        body="Security Council",
+        page_texts=[text],
+        pages=1,
+    )
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -22,14 +22,25 @@ def test_every_table_is_written_with_the_spec_columns(sample_run):
     for name in OUTPUT_FILES:
         assert (sample_run / name).exists(), name
     header = lambda name: next(csv.reader(open(sample_run / name, encoding="utf-8")))
-    assert header("documents.csv") == "doc_id path sha256 symbol body doc_type date title pages language engine status error".split()
-    assert header("speeches.csv") == "doc_id symbol seq speaker delegation iso3 role spoke_in page_start page_end n_words text".split()
+    assert (
+        header("documents.csv")
+        == "doc_id path sha256 symbol body doc_type date title pages language engine status error".split()
+    )
+    assert (
+        header("speeches.csv")
+        == "doc_id symbol seq speaker delegation iso3 role spoke_in page_start page_end n_words text".split()
+    )
     assert header("votes.csv") == "doc_id symbol vote_seq subject outcome resolution state iso3 vote".split()
-    assert header("clauses.csv")[:11] == "doc_id symbol para kind verb text refrain addressee mode assistance target".split()
+    assert (
+        header("clauses.csv")[:11]
+        == "doc_id symbol para kind verb text refrain addressee mode assistance target".split()
+    )
     assert header("errors.csv") == ["path", "stage", "reason"]
     evidence_columns = header("evidence.csv")
-    for column in ("evidence_id doc_id symbol date year speaker speaker_iso3 stance confidence assister assisted "
-                   "assistance violation legal_basis page sentence context model").split():
+    for column in (
+        "evidence_id doc_id symbol date year speaker speaker_iso3 stance confidence assister assisted "
+        "assistance violation legal_basis page sentence context model"
+    ).split():
         assert column in evidence_columns
     sentences = pd.read_parquet(sample_run / "sentences.parquet")
     assert {"doc_id", "seq", "page", "start", "end", "text"} <= set(sentences.columns)
@@ -65,7 +76,9 @@ def test_evidence_ids_are_stable_and_sentences_verbatim(sample_run, tmp_path, sa
 
     evidence = pd.read_csv(sample_run / "evidence.csv", keep_default_na=False)
     documents = pd.read_csv(sample_run / "documents.csv", keep_default_na=False)
-    texts = {row.doc_id: " ".join(" ".join(ingest(ROOT / row.path).page_texts).split()) for row in documents.itertuples()}
+    texts = {
+        row.doc_id: " ".join(" ".join(ingest(ROOT / row.path).page_texts).split()) for row in documents.itertuples()
+    }
     for row in evidence.itertuples():
         assert unneutralise(row.sentence) in texts[row.doc_id]
 
@@ -91,7 +104,9 @@ def test_adding_a_file_processes_only_that_file(tmp_path, sample_dir):
     out = tmp_path / "out"
     d2r("run", inputs, "--out", out, "-q")
     before = pd.read_csv(out / "evidence.csv")
-    (inputs / "new.txt").write_text("Certain States continue to arm the militias that attack civilians in Darfur.\n", encoding="utf-8")
+    (inputs / "new.txt").write_text(
+        "Certain States continue to arm the militias that attack civilians in Darfur.\n", encoding="utf-8"
+    )
     proc = d2r("run", inputs, "--out", out, "-q")
     assert "1 processed, 3 from cache" in proc.stdout
     after = pd.read_csv(out / "evidence.csv")
@@ -150,7 +165,9 @@ def test_sentences_are_not_reused_from_a_file_someone_changed(tmp_path, sample_d
     reference = digests(out)
     sentences = pd.read_parquet(out / "sentences.parquet")
     sentences.assign(text="tampered").to_parquet(out / "sentences.parquet")
-    (inputs / "new.txt").write_text("Certain States continue to arm the militias that attack civilians in Darfur.\n", encoding="utf-8")
+    (inputs / "new.txt").write_text(
+        "Certain States continue to arm the militias that attack civilians in Darfur.\n", encoding="utf-8"
+    )
     d2r("run", inputs, "--out", out, "-q")
     (inputs / "new.txt").unlink()
     d2r("run", inputs, "--out", out, "-q")
@@ -159,7 +176,9 @@ def test_sentences_are_not_reused_from_a_file_someone_changed(tmp_path, sample_d
 
 
 def test_csv_injection_is_neutralised(tmp_path):
-    frame = pd.DataFrame({"text": ["=cmd|' /C calc'!A0", "+1", "-2 words", "@SUM(A1)", "\tx", "plain"], "n": [1, 2, 3, 4, 5, 6]})
+    frame = pd.DataFrame(
+        {"text": ["=cmd|' /C calc'!A0", "+1", "-2 words", "@SUM(A1)", "\tx", "plain"], "n": [1, 2, 3, 4, 5, 6]}
+    )
     write_csv(frame, tmp_path / "t.csv", ["text", "n"])
     read = list(csv.reader(open(tmp_path / "t.csv", encoding="utf-8")))
     assert [r[0] for r in read[1:]] == ["'=cmd|' /C calc'!A0", "'+1", "'-2 words", "'@SUM(A1)", "'\tx", "plain"]
@@ -192,7 +211,12 @@ def test_classify_and_evaluate_commands(tmp_path):
 
     source = tmp_path / "in.jsonl"
     rows = [
-        {"id": "1", "text": "Iran continues to supply weapons to the Houthis.", "speaker": "Saudi Arabia", "stance": "accuse"},
+        {
+            "id": "1",
+            "text": "Iran continues to supply weapons to the Houthis.",
+            "speaker": "Saudi Arabia",
+            "stance": "accuse",
+        },
         {"id": "2", "text": "We have provided humanitarian aid to refugees.", "speaker": "NOR", "stance": "none"},
     ]
     source.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")

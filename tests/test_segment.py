@@ -36,7 +36,12 @@ def test_speech_fields_of_s_pv_8700(pv8700):
     first, nebenzia, jaafari = speeches[0], speeches[1], speeches[19]
     assert (first.speaker, first.role, first.iso3) == ("The President", "president", "")
     assert (nebenzia.speaker, nebenzia.delegation, nebenzia.iso3, nebenzia.role, nebenzia.spoke_in) == (
-        "Mr. Nebenzia", "Russian Federation", "RUS", "member", "Russian")
+        "Mr. Nebenzia",
+        "Russian Federation",
+        "RUS",
+        "member",
+        "Russian",
+    )
     assert (jaafari.delegation, jaafari.iso3, jaafari.role) == ("Syrian Arab Republic", "SYR", "invited")
     assert (jaafari.page_start, jaafari.page_end) == (10, 12)
     assert speeches[-1].text.endswith("The meeting rose at 7.05 p.m.")
@@ -99,8 +104,10 @@ def test_operative_numbering_follows_the_text_across_all_resolutions():
 
 
 def test_sentences_keep_abbreviations_and_symbols_whole():
-    text = ("Mr. Nebenzia spoke on para. 6 of No. 5 and art. 16 of the Articles. "
-            "We adopted resolution 2504 (2020). The Council, e.g. its members, agreed.\n\nAdoption of the agenda\n\nThe agenda was adopted.")
+    text = (
+        "Mr. Nebenzia spoke on para. 6 of No. 5 and art. 16 of the Articles. "
+        "We adopted resolution 2504 (2020). The Council, e.g. its members, agreed.\n\nAdoption of the agenda\n\nThe agenda was adopted."
+    )
     spans = sentence_spans([text])[0]
     assert [text[a:b] for a, b in spans] == [
         "Mr. Nebenzia spoke on para. 6 of No. 5 and art. 16 of the Articles.",
@@ -117,7 +124,7 @@ def test_sentences_know_their_speech_page_and_offsets(pv8700):
     text = "\n".join(doc.page_texts)
     assert len(parts.speeches) == 23 and len(parts.votes) == 30
     for s in parts.sentences:
-        assert " ".join(text[s.start:s.end].split()) == s.text
+        assert " ".join(text[s.start : s.end].split()) == s.text
     russian = [s for s in parts.sentences if s.seq == 2]
     assert russian[0].speaker_iso3 == "RUS" and russian[0].page == 2
     assert {s.seq for s in parts.sentences} == set(range(1, 24))

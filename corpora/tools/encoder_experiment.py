@@ -40,12 +40,12 @@ from tokenizers import Tokenizer
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from pipeline.classify import LABELS, decide  # noqa: E402
-from pipeline.classify.corpus import load_corpus, split_of  # noqa: E402
 from pipeline.classify.cues import has_cue  # noqa: E402
-from pipeline.classify.evaluate import scores  # noqa: E402
 from pipeline.classify.model import StanceClassifier  # noqa: E402
-from pipeline.classify.train import _pairs, _speaker  # noqa: E402
 from pipeline.countries import country_name  # noqa: E402
+from pipeline.training.corpus import load_corpus, split_of  # noqa: E402
+from pipeline.training.evaluate import scores  # noqa: E402
+from pipeline.training.fit import _pairs, _speaker  # noqa: E402
 
 PUBLISHED_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
 EPOCHS, RATE, BATCH, MAX_PIECES, THRESHOLD, SEED = 3, 5e-5, 16, 128, 0.3, 0
@@ -69,10 +69,17 @@ class Layer(nn.Module):
         def heads(y):
             return y.view(b, t, self.heads, h // self.heads).transpose(1, 2)
 
-        attended = F.scaled_dot_product_attention(
-            heads(self.query(x)), heads(self.key(x)), heads(self.value(x)),
-            attn_mask=mask[:, None, None, :].bool(), dropout_p=0.1 if self.training else 0.0,
-        ).transpose(1, 2).reshape(b, t, h)
+        attended = (
+            F.scaled_dot_product_attention(
+                heads(self.query(x)),
+                heads(self.key(x)),
+                heads(self.value(x)),
+                attn_mask=mask[:, None, None, :].bool(),
+                dropout_p=0.1 if self.training else 0.0,
+            )
+            .transpose(1, 2)
+            .reshape(b, t, h)
+        )
         x = self.attention_norm(x + self.dropout(self.attention_out(attended)))
         return self.output_norm(x + self.dropout(self.output(F.gelu(self.inner(x)))))
 
@@ -80,9 +87,16 @@ class Layer(nn.Module):
 class Encoder(nn.Module):
     """MiniLM-L6-H384 with a linear stance head over the mean of its token vectors."""
 
-    PARTS = {"query": "attention.self.query", "key": "attention.self.key", "value": "attention.self.value",
-             "attention_out": "attention.output.dense", "attention_norm": "attention.output.LayerNorm",
-             "inner": "intermediate.dense", "output": "output.dense", "output_norm": "output.LayerNorm"}
+    PARTS = {
+        "query": "attention.self.query",
+        "key": "attention.self.key",
+        "value": "attention.self.value",
+        "attention_out": "attention.output.dense",
+        "attention_norm": "attention.output.LayerNorm",
+        "inner": "intermediate.dense",
+        "output": "output.dense",
+        "output_norm": "output.LayerNorm",
+    }
 
     def __init__(self, weights: dict):
         super().__init__()
@@ -90,10 +104,13 @@ class Encoder(nn.Module):
         self.norm, self.dropout = nn.LayerNorm(384, eps=1e-12), nn.Dropout(0.1)
         self.layers = nn.ModuleList(Layer() for _ in range(6))
         self.head = nn.Linear(384, len(LABELS))
-        state = {"words.weight": weights["embeddings.word_embeddings.weight"],
-                 "positions.weight": weights["embeddings.position_embeddings.weight"],
-                 "types.weight": weights["embeddings.token_type_embeddings.weight"],
-                 "norm.weight": weights["embeddings.LayerNorm.weight"], "norm.bias": weights["embeddings.LayerNorm.bias"]}
+        state = {
+            "words.weight": weights["embeddings.word_embeddings.weight"],
+            "positions.weight": weights["embeddings.position_embeddings.weight"],
+            "types.weight": weights["embeddings.token_type_embeddings.weight"],
+            "norm.weight": weights["embeddings.LayerNorm.weight"],
+            "norm.bias": weights["embeddings.LayerNorm.bias"],
+        }
         for i in range(6):
             for ours, theirs in self.PARTS.items():
                 for kind in ("weight", "bias"):
@@ -137,14 +154,19 @@ def fine_tune(encoder, tokenizer, train, log=print):
     optimiser = torch.optim.AdamW(encoder.parameters(), lr=RATE, weight_decay=0.01)
     steps = EPOCHS * -(-len(train) // BATCH)
     warm = steps // 10
-    schedule = torch.optim.lr_scheduler.LambdaLR(optimiser, lambda s: min((s + 1) / warm, max(0.0, (steps - s) / (steps - warm))))
+    schedule = torch.optim.lr_scheduler.LambdaLR(
+        optimiser, lambda s: min((s + 1) / warm, max(0.0, (steps - s) / (steps - warm)))
+    )
     start = time.time()
     for epoch in range(EPOCHS):
         encoder.train()
         order = list(range(len(train)))
         random.shuffle(order)
         # Batches of like length (sorted within shuffled windows) waste less on padding.
-        windows = [sorted(order[i : i + BATCH * 50], key=lambda j: len(train[j].text)) for i in range(0, len(order), BATCH * 50)]
+        windows = [
+            sorted(order[i : i + BATCH * 50], key=lambda j: len(train[j].text))
+            for i in range(0, len(order), BATCH * 50)
+        ]
         batches = [w[i : i + BATCH] for w in windows for i in range(0, len(w), BATCH)]
         random.shuffle(batches)
         for n, batch in enumerate(batches, 1):
@@ -185,7 +207,9 @@ def main() -> None:
         tokenizer.enable_truncation(MAX_PIECES)
         tokenizer.enable_padding()
         encoder = Encoder(load_file(str(folder / "model.safetensors")))
-    print(f"fine-tuning all-MiniLM-L6-v2 on {len(train):,} train sentences past the cue gate ({torch.get_num_threads()} threads)")
+    print(
+        f"fine-tuning all-MiniLM-L6-v2 on {len(train):,} train sentences past the cue gate ({torch.get_num_threads()} threads)"
+    )
     fine_tune(encoder, tokenizer, train)
     start = time.time()
     encoded = predict_proba(encoder, tokenizer, test)
@@ -193,10 +217,16 @@ def main() -> None:
     linear = StanceClassifier.load(MODEL).predict_proba(_pairs(test))
     gold = [e.stance for e in test]
     print(f"\ntest split, {len(test):,} sentences, threshold {THRESHOLD}")
-    for name, proba in (("fine-tuned encoder", encoded), ("shipped model", linear), ("mean of the two", (encoded + linear) / 2)):
+    for name, proba in (
+        ("fine-tuned encoder", encoded),
+        ("shipped model", linear),
+        ("mean of the two", (encoded + linear) / 2),
+    ):
         result = scores(gold, list(decide(proba, THRESHOLD)))
         per_label = ", ".join(f"{k} {v['f1']:.3f}" for k, v in result["per_label"].items())
-        print(f"  {name:<20} macro-F1 {result['macro_f1']:.3f}  relevance F1 {result['relevance_f1']:.3f}  ({per_label})")
+        print(
+            f"  {name:<20} macro-F1 {result['macro_f1']:.3f}  relevance F1 {result['relevance_f1']:.3f}  ({per_label})"
+        )
     print(f"\nencoder prediction: {rate:,.0f} sentences past the gate per second on {torch.get_num_threads()} threads")
 
 

@@ -41,34 +41,64 @@ MEMBERS = [
 AGENDA = "The situation in Syria"
 
 SPEECHES = [
-    ("The President", "", "", [
-        "In accordance with rule 37 of the Council's provisional rules of procedure, I invite the representative of the Syrian Arab Republic to participate in this meeting.",
-        "Members of the Council have before them document S/2026/150, which contains the text of a draft resolution. The Council is ready to proceed to the vote on the draft resolution before it. I shall put the draft resolution to the vote now.",
-    ]),
-    ("Mr. Brooks", "United States of America", "", [
-        "We call upon all States to refrain from supplying weapons to any party that attacks civilians in Syria.",
-        "The drones that strike hospitals in the north-west are supplied by Iran, and the Council must say so.",
-    ]),
-    ("Mr. Orlov", "Russian Federation", "Russian", [
-        "At the request of the legitimate Government of Syria, we provided air support to the Syrian army in its fight against terrorist groups.",
-        "The allegations that my country arms militias that commit crimes are baseless and fabricated.",
-    ]),
-    ("The President", "", "", [
-        "A vote was taken by show of hands.",
-        "In favour:\nBrazil, Denmark, France, Greece, Guyana, Japan, Nigeria, Panama, Republic of Korea, United Kingdom of Great Britain and Northern Ireland, United States of America",
-        "Against:\nRussian Federation",
-        "Abstaining:\nAlgeria, China, Pakistan",
-        "The draft resolution received 11 votes in favour, 1 against and 3 abstentions. The draft resolution has not been adopted, owing to the negative vote of a permanent member of the Council.",
-    ]),
-    ("Mrs. Martin", "France", "French", [
-        "France regrets the veto. Certain neighbouring States continue to arm and finance the armed groups operating in the south, and this must stop.",
-        "We have provided $20 million in humanitarian aid to the people of Syria.",
-    ]),
-    ("Mr. Haddad", "Syrian Arab Republic", "Arabic", [
-        "Turkey and Qatar continue to finance and arm the terrorist groups that operate on our territory, and they harbour their leaders.",
-        "My country has never supplied weapons to any terrorist group, and these accusations are fabricated.",
-        "The meeting rose at 11.20 a.m.",
-    ]),
+    (
+        "The President",
+        "",
+        "",
+        [
+            "In accordance with rule 37 of the Council's provisional rules of procedure, I invite the representative of the Syrian Arab Republic to participate in this meeting.",
+            "Members of the Council have before them document S/2026/150, which contains the text of a draft resolution. The Council is ready to proceed to the vote on the draft resolution before it. I shall put the draft resolution to the vote now.",
+        ],
+    ),
+    (
+        "Mr. Brooks",
+        "United States of America",
+        "",
+        [
+            "We call upon all States to refrain from supplying weapons to any party that attacks civilians in Syria.",
+            "The drones that strike hospitals in the north-west are supplied by Iran, and the Council must say so.",
+        ],
+    ),
+    (
+        "Mr. Orlov",
+        "Russian Federation",
+        "Russian",
+        [
+            "At the request of the legitimate Government of Syria, we provided air support to the Syrian army in its fight against terrorist groups.",
+            "The allegations that my country arms militias that commit crimes are baseless and fabricated.",
+        ],
+    ),
+    (
+        "The President",
+        "",
+        "",
+        [
+            "A vote was taken by show of hands.",
+            "In favour:\nBrazil, Denmark, France, Greece, Guyana, Japan, Nigeria, Panama, Republic of Korea, United Kingdom of Great Britain and Northern Ireland, United States of America",
+            "Against:\nRussian Federation",
+            "Abstaining:\nAlgeria, China, Pakistan",
+            "The draft resolution received 11 votes in favour, 1 against and 3 abstentions. The draft resolution has not been adopted, owing to the negative vote of a permanent member of the Council.",
+        ],
+    ),
+    (
+        "Mrs. Martin",
+        "France",
+        "French",
+        [
+            "France regrets the veto. Certain neighbouring States continue to arm and finance the armed groups operating in the south, and this must stop.",
+            "We have provided $20 million in humanitarian aid to the people of Syria.",
+        ],
+    ),
+    (
+        "Mr. Haddad",
+        "Syrian Arab Republic",
+        "Arabic",
+        [
+            "Turkey and Qatar continue to finance and arm the terrorist groups that operate on our territory, and they harbour their leaders.",
+            "My country has never supplied weapons to any terrorist group, and these accusations are fabricated.",
+            "The meeting rose at 11.20 a.m.",
+        ],
+    ),
 ]
 
 
@@ -88,7 +118,7 @@ class Record(FPDF):
     def footer(self):
         self.set_font("Helvetica", "", 8.5)
         self.set_xy(60, 720)
-        self.cell(200, 10, f"26-09990 (E)" if self.page_no() == 1 else f"{self.page_no()}/2 26-09990")
+        self.cell(200, 10, "26-09990 (E)" if self.page_no() == 1 else f"{self.page_no()}/2 26-09990")
 
 
 def make_record():
@@ -122,7 +152,11 @@ def make_record():
     pdf.set_font("Helvetica", "", 10)
     pdf.cell(300, 12, AGENDA)
     pdf.set_xy(60, y + 60)
-    pdf.multi_cell(490, 11, "This record contains the text of speeches delivered in English and of the translation of speeches delivered in other languages. This sample record was invented for the d2r project.")
+    pdf.multi_cell(
+        490,
+        11,
+        "This record contains the text of speeches delivered in English and of the translation of speeches delivered in other languages. This sample record was invented for the d2r project.",
+    )
 
     # Body: two columns of 235 pt each, starting on page 2.
     pdf.add_page()

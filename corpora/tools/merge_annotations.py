@@ -53,8 +53,14 @@ def write(target: str, rows: list[dict]) -> None:
 
 def main(work: Path, only: str | None = None):
     strata = {}
-    for name in ("candidates.jsonl", "candidates_round2.jsonl", "candidates_round3.jsonl",
-                 "candidates_round4.jsonl", "candidates_round5.jsonl", "candidates_round6.jsonl"):
+    for name in (
+        "candidates.jsonl",
+        "candidates_round2.jsonl",
+        "candidates_round3.jsonl",
+        "candidates_round4.jsonl",
+        "candidates_round5.jsonl",
+        "candidates_round6.jsonl",
+    ):
         if (ROOT / name).exists():  # the candidate files were working files, not kept in the repository
             for row in load(ROOT / name):
                 strata[row["id"]] = row["stratum"]
@@ -77,8 +83,17 @@ def main(work: Path, only: str | None = None):
             continue
         rows = []
         for folder in folders:
-            annotator = "B" if folder in ("b", "r2b") else "C" + folder[1:] if folder.startswith("t") else "A" + folder.rsplit("a", 1)[-1]
-            rows += [tidy(r, annotator, strata.get(r["id"], first.get(r["id"], ""))) for r in load(work / folder / "labels.jsonl")]
+            annotator = (
+                "B"
+                if folder in ("b", "r2b")
+                else "C" + folder[1:]
+                if folder.startswith("t")
+                else "A" + folder.rsplit("a", 1)[-1]
+            )
+            rows += [
+                tidy(r, annotator, strata.get(r["id"], first.get(r["id"], "")))
+                for r in load(work / folder / "labels.jsonl")
+            ]
         write(target, rows)
 
 

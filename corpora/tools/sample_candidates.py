@@ -11,10 +11,10 @@ Cue words only choose which sentences a human reads; they never decide a label.
 
 import hashlib
 import json
-from collections import Counter
 import random
 import re
 import sys
+from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
@@ -90,8 +90,15 @@ def candidates(pattern, stratum, seen=frozenset(), sessions=range(45, 77), secur
         sents = sentences(text)
         for i, sent in enumerate(sents):
             if pattern.search(sent):
-                row = {"source": f"{source} sent {i}", "speech": source, "speaker": speaker, "year": year,
-                       "text": sent, "context": sents[i - 1] if i else "", "stratum": stratum}
+                row = {
+                    "source": f"{source} sent {i}",
+                    "speech": source,
+                    "speaker": speaker,
+                    "year": year,
+                    "text": sent,
+                    "context": sents[i - 1] if i else "",
+                    "stratum": stratum,
+                }
                 row["id"] = hashlib.sha1(row["source"].encode()).hexdigest()[:12]
                 if row["id"] not in seen:
                     pool.append(row)
@@ -103,7 +110,9 @@ EVERY = re.compile("")  # matches every sentence
 
 def labelled_ids(out_dir):
     """The ids of every sentence already in a labelled round."""
-    return {json.loads(l)["id"] for name in sorted(out_dir.glob("d2r_round*.jsonl")) for l in open(name, encoding="utf-8")}
+    return {
+        json.loads(l)["id"] for name in sorted(out_dir.glob("d2r_round*.jsonl")) for l in open(name, encoding="utf-8")
+    }
 
 
 def write_rows(path, rows):
@@ -120,8 +129,15 @@ def main():
         for i, sent in enumerate(sents):
             stratum = "rare" if RARE.search(sent) else "cue" if ASSIST.search(sent) and GRAVE.search(sent) else "random"
             pools[stratum].append(
-                {"source": f"{source} sent {i}", "speech": source, "speaker": speaker, "year": year,
-                 "text": sent, "context": sents[i - 1] if i else "", "stratum": stratum}
+                {
+                    "source": f"{source} sent {i}",
+                    "speech": source,
+                    "speaker": speaker,
+                    "year": year,
+                    "text": sent,
+                    "context": sents[i - 1] if i else "",
+                    "stratum": stratum,
+                }
             )
     print({k: len(v) for k, v in pools.items()})
     quota = {"rare": 500, "cue": 1150, "random": 550}
@@ -134,8 +150,6 @@ def main():
     out = Path(__file__).resolve().parents[1] / "annotations" / "candidates.jsonl"
     write_rows(out, chosen)
     print(len(chosen), "->", out)
-
-
 
 
 # Round 2: the first round's cue stratum yielded few complicity sentences
@@ -208,12 +222,17 @@ def round_four(n_likely=900, n_unsure=300, seed=20261205):
 
     rng = random.Random(seed)
     out_dir = Path(__file__).resolve().parents[1] / "annotations"
-    labelled = [json.loads(l) for name in ("d2r_round1.jsonl", "d2r_round2.jsonl", "d2r_round3.jsonl")
-                for l in open(out_dir / name, encoding="utf-8")]
+    labelled = [
+        json.loads(l)
+        for name in ("d2r_round1.jsonl", "d2r_round2.jsonl", "d2r_round3.jsonl")
+        for l in open(out_dir / name, encoding="utf-8")
+    ]
     seen = {r["id"] for r in labelled}
     model = make_pipeline(
-        make_union(TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True),
-                   TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), min_df=2, sublinear_tf=True)),
+        make_union(
+            TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True),
+            TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), min_df=2, sublinear_tf=True),
+        ),
         LogisticRegression(C=3, class_weight="balanced", max_iter=3000),
     ).fit([r["text"] for r in labelled], [r["stance"] != "none" for r in labelled])
     pool = candidates(ASSIST, "", seen)
@@ -272,8 +291,11 @@ def round_five(quota=(("deny", 350), ("admit", 350), ("accuse", 250), ("affirm",
     own_role = {i for i, r in enumerate(pool) if own(r)}
     taken, chosen = set(), []
     for label, n in quota:
-        order = [i for i in np.argsort(-proba[:, column[label]], kind="stable")
-                 if i not in taken and i in {"deny": replies, "admit": own_role}.get(label, (i,))][:n]
+        order = [
+            i
+            for i in np.argsort(-proba[:, column[label]], kind="stable")
+            if i not in taken and i in {"deny": replies, "admit": own_role}.get(label, (i,))
+        ][:n]
         taken |= set(order)
         chosen += [dict(pool[i], stratum=f"likely_{label}") for i in order]
     relevance = 1 - proba[:, column["none"]]
@@ -288,11 +310,44 @@ def round_five(quota=(("deny", 350), ("admit", 350), ("accuse", 250), ("affirm",
 # spoken by the States others accuse, so this draw reads those States' own speeches.
 ACCUSED = {
     # assisters named at least three times in rounds 1-5 ...
-    "IRN", "USA", "TUR", "RUS", "PAK", "QAT", "ISR", "IND", "ARM", "VEN", "COD", "COL", "SDN", "IRQ", "ARE", "SRB",
+    "IRN",
+    "USA",
+    "TUR",
+    "RUS",
+    "PAK",
+    "QAT",
+    "ISR",
+    "IND",
+    "ARM",
+    "VEN",
+    "COD",
+    "COL",
+    "SDN",
+    "IRQ",
+    "ARE",
+    "SRB",
     # ... and States accused of arming or harbouring in the situations the corpus covers
-    "LBY", "SYR", "CUB", "RWA", "UGA", "LBR", "ERI", "SAU", "ZWE", "AGO", "NAM", "TCD", "SOM", "AFG", "GEO", "AZE",
+    "LBY",
+    "SYR",
+    "CUB",
+    "RWA",
+    "UGA",
+    "LBR",
+    "ERI",
+    "SAU",
+    "ZWE",
+    "AGO",
+    "NAM",
+    "TCD",
+    "SOM",
+    "AFG",
+    "GEO",
+    "AZE",
 }
-MILITARY = re.compile(r"\b(?:troops|forces|military|arms|weapons|armed|fighters|advisers|intervention|coalition|support\w*|assist\w*|financ\w*|fund\w*)\b", re.I)
+MILITARY = re.compile(
+    r"\b(?:troops|forces|military|arms|weapons|armed|fighters|advisers|intervention|coalition|support\w*|assist\w*|financ\w*|fund\w*)\b",
+    re.I,
+)
 
 
 def round_six(n_reply=800, n_own=700, seed=20261208):
@@ -315,13 +370,14 @@ def round_six(n_reply=800, n_own=700, seed=20261208):
     write_rows(out_dir / "candidates_round6.jsonl", chosen)
 
 
-def precision_sample(n=300, seed=20261210, sessions=range(45, 77), security_council=True, name="candidates_precision.jsonl"):
+def precision_sample(
+    n=300, seed=20261210, sessions=range(45, 77), security_council=True, name="candidates_precision.jsonl"
+):
     """How often is an evidence row right?  The shipped model labels every unlabelled
     sentence of the speeches; we draw ``n`` of those it calls affirm, accuse, deny or
     admit, at random, for annotators who do not see the model's label.  The share they
     label the same is the precision of the evidence table in running text.  These
     sentences are an evaluation sample: they are kept out of the training corpus."""
-    import numpy as np
 
     from pipeline.classify.predict import load_model
 
@@ -343,6 +399,15 @@ def precision_sample(n=300, seed=20261210, sessions=range(45, 77), security_coun
 
 
 if __name__ == "__main__":
-    {"round2": round_two, "round3": round_three, "round4": round_four, "round5": round_five, "round6": round_six, "precision": precision_sample,
-     # the 1970s and 1980s: sessions no annotation round drew from, so none of their sentences was taken out
-     "precision_1970_1989": lambda: precision_sample(200, 20261211, range(25, 45), False, "candidates_precision_1970_1989.jsonl")}.get((sys.argv[1:] or ["main"])[0], main)()
+    {
+        "round2": round_two,
+        "round3": round_three,
+        "round4": round_four,
+        "round5": round_five,
+        "round6": round_six,
+        "precision": precision_sample,
+        # the 1970s and 1980s: sessions no annotation round drew from, so none of their sentences was taken out
+        "precision_1970_1989": lambda: precision_sample(
+            200, 20261211, range(25, 45), False, "candidates_precision_1970_1989.jsonl"
+        ),
+    }.get((sys.argv[1:] or ["main"])[0], main)()

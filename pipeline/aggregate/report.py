@@ -15,8 +15,8 @@ from pathlib import Path
 import pandas as pd
 
 from pipeline import __version__
-from pipeline.cache import atomic_write_text
 from pipeline.countries import country_name
+from pipeline.files import atomic_write_text
 
 STANCE_COLOURS = {"affirm": "#1b9e77", "accuse": "#d95f02", "deny": "#7570b3", "admit": "#e7298a"}
 STANCES = list(STANCE_COLOURS)
@@ -43,7 +43,9 @@ def _bars_by_year(frame: pd.DataFrame, title: str, stack: str | None = None) -> 
     top = max(sum(v.values()) for v in counts.values()) or 1
     width, height, pad = max(320, 28 * len(years) + 60), 220, 40
     step = (width - pad - 10) / len(years)
-    parts = [f"<svg role='img' aria-label='{escape(title)}' width='{width}' height='{height + 40}' viewBox='0 0 {width} {height + 40}'>"]
+    parts = [
+        f"<svg role='img' aria-label='{escape(title)}' width='{width}' height='{height + 40}' viewBox='0 0 {width} {height + 40}'>"
+    ]
     parts.append(f"<line x1='{pad}' y1='{height}' x2='{width - 10}' y2='{height}' stroke='#444'/>")
     parts.append(f"<text x='4' y='14' font-size='11'>{top}</text><text x='4' y='{height}' font-size='11'>0</text>")
     for i, year in enumerate(years):
@@ -54,12 +56,20 @@ def _bars_by_year(frame: pd.DataFrame, title: str, stack: str | None = None) -> 
                 continue
             h = (height - 20) * n / top
             colour = STANCE_COLOURS.get(key, "#4477aa")
-            parts.append(f"<rect x='{x:.1f}' y='{base - h:.1f}' width='{max(2, step - 4):.1f}' height='{h:.1f}' fill='{colour}'><title>{escape(year)} {escape(key)}: {n}</title></rect>")
+            parts.append(
+                f"<rect x='{x:.1f}' y='{base - h:.1f}' width='{max(2, step - 4):.1f}' height='{h:.1f}' fill='{colour}'><title>{escape(year)} {escape(key)}: {n}</title></rect>"
+            )
             base -= h
-        parts.append(f"<text x='{x + step / 2 - 2:.1f}' y='{height + 14}' font-size='10' transform='rotate(60 {x + step / 2 - 2:.1f} {height + 14})'>{escape(year)}</text>")
+        parts.append(
+            f"<text x='{x + step / 2 - 2:.1f}' y='{height + 14}' font-size='10' transform='rotate(60 {x + step / 2 - 2:.1f} {height + 14})'>{escape(year)}</text>"
+        )
     parts.append("</svg>")
     if stack:
-        parts.append("<p class='legend'>" + " ".join(f"<span style='background:{c}'></span>{s}" for s, c in STANCE_COLOURS.items()) + "</p>")
+        parts.append(
+            "<p class='legend'>"
+            + " ".join(f"<span style='background:{c}'></span>{s}" for s, c in STANCE_COLOURS.items())
+            + "</p>"
+        )
     return "".join(parts)
 
 
@@ -71,21 +81,35 @@ def _network(accusations: pd.DataFrame, limit: int = 40) -> str:
     pairs = pairs.sort_values(["count", "accuser_iso3", "accused"], ascending=[False, True, True]).head(limit)
     nodes = sorted(set(pairs["accuser_iso3"]) | set(pairs["accused"]))
     size, r = 520, 200
-    pos = {n: (size / 2 + r * math.cos(2 * math.pi * i / len(nodes)), size / 2 + r * math.sin(2 * math.pi * i / len(nodes))) for i, n in enumerate(nodes)}
+    pos = {
+        n: (
+            size / 2 + r * math.cos(2 * math.pi * i / len(nodes)),
+            size / 2 + r * math.sin(2 * math.pi * i / len(nodes)),
+        )
+        for i, n in enumerate(nodes)
+    }
     top = pairs["count"].max()
-    parts = [f"<svg role='img' aria-label='accusation network' width='{size}' height='{size}' viewBox='0 0 {size} {size}'>",
-             "<defs><marker id='arrow' viewBox='0 0 10 10' refX='10' refY='5' markerWidth='6' markerHeight='6' orient='auto'><path d='M0,0 L10,5 L0,10 z' fill='#d95f02'/></marker></defs>"]
+    parts = [
+        f"<svg role='img' aria-label='accusation network' width='{size}' height='{size}' viewBox='0 0 {size} {size}'>",
+        "<defs><marker id='arrow' viewBox='0 0 10 10' refX='10' refY='5' markerWidth='6' markerHeight='6' orient='auto'><path d='M0,0 L10,5 L0,10 z' fill='#d95f02'/></marker></defs>",
+    ]
     for row in pairs.itertuples(index=False):
         (x1, y1), (x2, y2) = pos[row.accuser_iso3], pos[row.accused]
         w = 1 + 4 * row.count / top
-        parts.append(f"<line x1='{x1:.0f}' y1='{y1:.0f}' x2='{x2:.0f}' y2='{y2:.0f}' stroke='#d95f02' stroke-opacity='0.6' stroke-width='{w:.1f}' marker-end='url(#arrow)'><title>{_e(row.accuser_iso3)} accuses {_e(row.accused)}: {row.count}</title></line>")
+        parts.append(
+            f"<line x1='{x1:.0f}' y1='{y1:.0f}' x2='{x2:.0f}' y2='{y2:.0f}' stroke='#d95f02' stroke-opacity='0.6' stroke-width='{w:.1f}' marker-end='url(#arrow)'><title>{_e(row.accuser_iso3)} accuses {_e(row.accused)}: {row.count}</title></line>"
+        )
     for node, (x, y) in pos.items():
-        parts.append(f"<circle cx='{x:.0f}' cy='{y:.0f}' r='14' fill='#fff' stroke='#333'/><text x='{x:.0f}' y='{y + 4:.0f}' font-size='9' text-anchor='middle'>{_e(node[:6])}</text>")
+        parts.append(
+            f"<circle cx='{x:.0f}' cy='{y:.0f}' r='14' fill='#fff' stroke='#333'/><text x='{x:.0f}' y='{y + 4:.0f}' font-size='9' text-anchor='middle'>{_e(node[:6])}</text>"
+        )
     parts.append("</svg>")
     return "".join(parts)
 
 
-def _table(frame: pd.DataFrame, columns: list[str], table_id: str = "", limit: int | None = None, links: dict | None = None) -> str:
+def _table(
+    frame: pd.DataFrame, columns: list[str], table_id: str = "", limit: int | None = None, links: dict | None = None
+) -> str:
     if frame.empty:
         return "<p class='empty'>None in this run.</p>"
     rows = frame.head(limit) if limit else frame
@@ -101,7 +125,11 @@ def _table(frame: pd.DataFrame, columns: list[str], table_id: str = "", limit: i
                     value = f"<a href='{_e(href)}'>{value}</a>"
             cells.append(f"<td>{value}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
-    more = f"<p>Showing {len(rows)} of {len(frame)} rows; the CSV has them all.</p>" if limit and len(frame) > limit else ""
+    more = (
+        f"<p>Showing {len(rows)} of {len(frame)} rows; the CSV has them all.</p>"
+        if limit and len(frame) > limit
+        else ""
+    )
     ident = f" id='{table_id}'" if table_id else ""
     return f"<table{ident}><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>{more}"
 
@@ -112,7 +140,10 @@ def summary_counts(documents, speeches, votes, clauses, evidence, errors, files=
     counts.update(
         documents=int((documents["status"] == "ok").sum()) if not documents.empty else 0,
         pages=int(pd.to_numeric(documents["pages"], errors="coerce").fillna(0).sum()) if not documents.empty else 0,
-        errors=len(errors), speeches=len(speeches), votes=len(votes), clauses=len(clauses),
+        errors=len(errors),
+        speeches=len(speeches),
+        votes=len(votes),
+        clauses=len(clauses),
     )
     if sentences is not None:
         counts["sentences"] = sentences
@@ -149,9 +180,11 @@ def write_report(out: Path, documents, speeches, votes, clauses, evidence, state
     vote_summary = pd.DataFrame()
     if not votes.empty:
         vote_summary = votes.groupby(["symbol", "vote_seq", "subject", "outcome", "resolution"], as_index=False).agg(
-            yes=("vote", lambda v: int((v == "yes").sum())), no=("vote", lambda v: int((v == "no").sum())),
+            yes=("vote", lambda v: int((v == "yes").sum())),
+            no=("vote", lambda v: int((v == "no").sum())),
             abstain=("vote", lambda v: int((v == "abstain").sum())),
-            states_no=("state", lambda s: ", ".join(s[votes.loc[s.index, "vote"] == "no"])))
+            states_no=("state", lambda s: ", ".join(s[votes.loc[s.index, "vote"] == "no"])),
+        )
     summary = "".join(f"<div class='stat'><b>{_e(v)}</b><span>{_e(k)}</span></div>" for k, v in counts.items())
     html = f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">

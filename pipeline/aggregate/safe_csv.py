@@ -12,7 +12,7 @@ import io
 
 import pandas as pd
 
-from pipeline.cache import atomic_write_text
+from pipeline.files import atomic_write_text
 
 _TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 

@@ -16,7 +16,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from pipeline.cache import atomic_path, atomic_write_bytes
+from pipeline.files import atomic_path, atomic_write_bytes
+from pipeline.records import schemas
 
 ROW_GROUP = 131_072
 
@@ -49,19 +50,21 @@ def write_sentences(store, chunks, rank, out: Path, source_of: dict[str, str]) -
     if reused:
         try:
             rows = _write(path, _merged(path, reused, rank, fresh))
-        except (_OutOfOrder, pa.ArrowException, OSError, ValueError):
+        except (_OutOfOrderError, pa.ArrowException, OSError, ValueError):
             # Documents reordered since (inputs moved), or the last file unreadable: every run from the chunks.
             rows = _write(path, (piece for _, piece in _pieces_from_chunks(store, chunks, rank)))
     else:
         rows = _write(path, (piece for _, piece in fresh))
     stat = path.stat()
     documents = {doc_id: source_of[doc_id] for doc_id in rank if doc_id in source_of}
-    atomic_write_bytes(manifest, json.dumps({"file": [stat.st_size, stat.st_mtime_ns], "documents": documents},
-                                            sort_keys=True).encode("utf-8"))
+    atomic_write_bytes(
+        manifest,
+        json.dumps({"file": [stat.st_size, stat.st_mtime_ns], "documents": documents}, sort_keys=True).encode("utf-8"),
+    )
     return rows
 
 
-class _OutOfOrder(Exception):
+class _OutOfOrderError(Exception):
     """The last file's documents are not in today's document order."""
 
 
@@ -111,7 +114,7 @@ def _merged(path: Path, reused: set[str], rank, fresh: list[tuple[int, pa.Table]
                 continue
             position = rank[doc_id]
             if position < last:
-                raise _OutOfOrder(doc_id)
+                raise _OutOfOrderError(doc_id)
             if fresh and fresh[0][0] < position:
                 if span:
                     yield table.slice(span[0], span[1] - span[0])
@@ -150,7 +153,6 @@ def _write(path: Path, pieces) -> int:
     bytes depend on how its input is chunked, and this way they depend only
     on the rows.
     """
-    from pipeline.run import schemas
 
     schema = schemas()["sentences"]
     buffer: list[pa.Table] = []

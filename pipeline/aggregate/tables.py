@@ -9,21 +9,40 @@ documents came from the cache.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any, Protocol
 
 import pandas as pd
 
 from pipeline.aggregate.safe_csv import write_csv
-from pipeline.cache import ChunkStore
 from pipeline.countries import country_name
 from pipeline.records import Clause, Document, Error, Evidence, Speech, Vote
 
+
+class CachedTables(Protocol):
+    """What assembling reads the cached per-document tables through (``pipeline.run.cache.ChunkStore``)."""
+
+    root: Path
+
+    def index(self) -> dict[str, str]: ...
+
+    def read(self, wanted: dict[str, set[str]], table: str) -> Any: ...
+
+
 STATE_COLUMNS = [
-    "iso3", "state", "role", "stance", "count", "documents", "first_date", "last_date", "strongest_evidence_id",
+    "iso3",
+    "state",
+    "role",
+    "stance",
+    "count",
+    "documents",
+    "first_date",
+    "last_date",
+    "strongest_evidence_id",
 ]
 ACCUSATION_COLUMNS = ["accuser_iso3", "accused", "assisted", "count", "first_date", "last_date", "example_evidence_id"]
 
 
-def _frame(store: ChunkStore, chunks: dict[str, set[str]], table: str) -> pd.DataFrame:
+def _frame(store: CachedTables, chunks: dict[str, set[str]], table: str) -> pd.DataFrame:
     arrow = store.read(chunks, table)
     return pd.DataFrame() if arrow is None else arrow.to_pandas()
 
@@ -36,14 +55,14 @@ def _order(frame: pd.DataFrame, rank: dict[str, int], *within: str) -> pd.DataFr
     return frame.sort_values(["_rank", *within], kind="stable").drop(columns="_rank").reset_index(drop=True)
 
 
-def assemble(out: Path, store: ChunkStore, keyed, discovery_errors: list[Error], failed: dict[str, Error]) -> dict:
+def assemble(out: Path, store: CachedTables, keyed, discovery_errors: list[Error], failed: dict[str, Error]) -> dict:
     """Write every table and the report; return counts for the summary.
 
     ``keyed`` lists every input file as (path, doc id, cache key); ``failed``
     holds this run's worker failures by cache key (they are not cached).
     """
-    from pipeline.aggregate.sentences import write_sentences
     from pipeline.aggregate.report import summary_counts, write_report
+    from pipeline.aggregate.sentences import write_sentences
 
     index = store.index()
     chunks: dict[str, set[str]] = {}  # chunk id -> the documents wanted from it
@@ -83,7 +102,9 @@ def assemble(out: Path, store: ChunkStore, keyed, discovery_errors: list[Error],
                 first_path[doc_id] = str(path)
             doc_rows.append(row)
         elif doc_id in error_by_id:
-            error_rows.append({"path": str(path), "stage": error_by_id[doc_id]["stage"], "reason": error_by_id[doc_id]["reason"]})
+            error_rows.append(
+                {"path": str(path), "stage": error_by_id[doc_id]["stage"], "reason": error_by_id[doc_id]["reason"]}
+            )
         else:  # cannot happen unless the cache was tampered with; never drop a file silently
             error_rows.append({"path": str(path), "stage": "assemble", "reason": "no result in the cache; run again"})
     documents = pd.DataFrame(doc_rows, columns=Document.TABLE_COLUMNS)
@@ -108,8 +129,16 @@ def assemble(out: Path, store: ChunkStore, keyed, discovery_errors: list[Error],
     n_sentences = sentences_written.result()
     pool.shutdown()
 
-    counts = summary_counts(documents, speeches, votes, clauses, evidence, errors,
-                            files=len(keyed) + len(discovery_errors), sentences=n_sentences)
+    counts = summary_counts(
+        documents,
+        speeches,
+        votes,
+        clauses,
+        evidence,
+        errors,
+        files=len(keyed) + len(discovery_errors),
+        sentences=n_sentences,
+    )
     write_report(out, documents, speeches, votes, clauses, evidence, states, accusations, errors, counts)
     return counts
 
@@ -121,15 +150,20 @@ def _summarise(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     first row of each group once rows are ordered by confidence (then id).
     """
     ordered = frame.assign(_date=frame["date"].fillna("").replace("", pd.NA)).sort_values(
-        ["confidence", "evidence_id"], ascending=[False, True], kind="stable")
+        ["confidence", "evidence_id"], ascending=[False, True], kind="stable"
+    )
     grouped = ordered.groupby(keys, sort=True, dropna=False)
-    return grouped.agg(
-        count=("evidence_id", "size"),
-        documents=("doc_id", "nunique"),
-        first_date=("_date", "min"),
-        last_date=("_date", "max"),
-        strongest_evidence_id=("evidence_id", "first"),
-    ).reset_index().fillna({"first_date": "", "last_date": ""})
+    return (
+        grouped.agg(
+            count=("evidence_id", "size"),
+            documents=("doc_id", "nunique"),
+            first_date=("_date", "min"),
+            last_date=("_date", "max"),
+            strongest_evidence_id=("evidence_id", "first"),
+        )
+        .reset_index()
+        .fillna({"first_date": "", "last_date": ""})
+    )
 
 
 def state_summary(evidence: pd.DataFrame) -> pd.DataFrame:
@@ -140,7 +174,9 @@ def state_summary(evidence: pd.DataFrame) -> pd.DataFrame:
     as_speaker = _summarise(speaking, ["speaker_iso3", "stance"]).rename(columns={"speaker_iso3": "iso3"})
     as_speaker["role"] = "speaker"
     accused = evidence[(evidence["stance"] == "accuse") & evidence["assister"].fillna("").str.fullmatch(r"[A-Z]{2,3}")]
-    as_accused = _summarise(accused, ["assister"]).rename(columns={"assister": "iso3"}) if len(accused) else pd.DataFrame()
+    as_accused = (
+        _summarise(accused, ["assister"]).rename(columns={"assister": "iso3"}) if len(accused) else pd.DataFrame()
+    )
     if len(as_accused):
         as_accused["role"], as_accused["stance"] = "accused", "accuse"
     states = pd.concat([as_speaker, as_accused], ignore_index=True)
@@ -156,6 +192,7 @@ def accusation_network(evidence: pd.DataFrame) -> pd.DataFrame:
     if acc.empty:
         return pd.DataFrame(columns=ACCUSATION_COLUMNS)
     acc = acc.assign(speaker_iso3=acc["speaker_iso3"].fillna(""), assisted=acc["assisted"].fillna(""))
-    network = _summarise(acc, ["speaker_iso3", "assister", "assisted"]).rename(columns={
-        "speaker_iso3": "accuser_iso3", "assister": "accused", "strongest_evidence_id": "example_evidence_id"})
+    network = _summarise(acc, ["speaker_iso3", "assister", "assisted"]).rename(
+        columns={"speaker_iso3": "accuser_iso3", "assister": "accused", "strongest_evidence_id": "example_evidence_id"}
+    )
     return network.reindex(columns=ACCUSATION_COLUMNS)

@@ -4,14 +4,19 @@ This module stays free of heavy imports: ``d2r run`` loads the stance model as
 a spaCy component and never imports scikit-learn.
 """
 
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import numpy as np
+
 LABELS = ("affirm", "accuse", "deny", "admit", "none")
+Item = tuple[str, str, str]  # a sentence to classify: text, speaker ISO3, the sentence before
 
 
-class ModelFileError(Exception):
-    """A model file that is missing, not a skops archive or spaCy model folder, or holds untrusted types."""
-
-
-def as_items(X) -> list[tuple[str, str, str]]:
+def as_items(X: Iterable[Any]) -> list[Item]:
     """Accept strings, (text, speaker[, context]) tuples, Examples or dicts."""
     items = []
     for x in X:
@@ -26,7 +31,9 @@ def as_items(X) -> list[tuple[str, str, str]]:
     return items
 
 
-def gated_scores(X, gate: bool, score, model_classes) -> "np.ndarray":
+def gated_scores(
+    X: Iterable[Any], gate: bool, score: Callable[[list[str]], np.ndarray], model_classes: Iterable[Any]
+) -> np.ndarray:
     """Scores in ``LABELS`` order for sentences given as ``as_items`` accepts them.
 
     Sentences without an assistance word (when ``gate``) are ``none`` with
@@ -46,7 +53,7 @@ def gated_scores(X, gate: bool, score, model_classes) -> "np.ndarray":
     return out
 
 
-def gated_texts(items, gate: bool = True) -> tuple[list[int], list[str]]:
+def gated_texts(items: list[Item], gate: bool = True) -> tuple[list[int], list[str]]:
     """The positions of the ``as_items`` items past the cue gate, and their model texts.
 
     What every stance model reads, in training and in prediction alike.
@@ -58,7 +65,7 @@ def gated_texts(items, gate: bool = True) -> tuple[list[int], list[str]]:
     return idx, [model_text(*items[i]) for i in idx]
 
 
-def decide(proba, threshold: float):
+def decide(proba: np.ndarray, threshold: float) -> np.ndarray:
     """Labels from scores in ``LABELS`` order: ``none`` unless ``1 - P(none)`` reaches
     ``threshold``, else the most probable of the four complicity stances."""
     import numpy as np

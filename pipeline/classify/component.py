@@ -31,7 +31,8 @@ import numpy as np
 import srsly
 from spacy.language import Language
 
-from pipeline.classify import LABELS, ModelFileError, decide, gated_scores
+from pipeline.classify import LABELS, decide, gated_scores
+from pipeline.errors import ModelFileError
 
 WEIGHTS = "weights.msgpack"
 # scikit-learn's defaults for the vectorizers d2r trains (token_pattern, white-space folding).
@@ -40,14 +41,16 @@ _WHITE_SPACES = re.compile(r"\s\s+")
 
 
 @Language.factory("d2r_stance", default_config={"threshold": 0.5, "gate": True})
-def make_stance_component(nlp: Language, name: str, threshold: float, gate: bool) -> "StanceComponent":
+def make_stance_component(nlp: Language, name: str, threshold: float, gate: bool) -> StanceComponent:
     return StanceComponent(nlp, name, threshold=threshold, gate=gate)
 
 
 class StanceComponent:
     """Five stance scores for sentences, from an exported :class:`StanceClassifier`."""
 
-    def __init__(self, nlp: Language | None = None, name: str = "d2r_stance", threshold: float = 0.5, gate: bool = True):
+    def __init__(
+        self, nlp: Language | None = None, name: str = "d2r_stance", threshold: float = 0.5, gate: bool = True
+    ):
         self.name = name
         self.threshold = threshold
         self.gate = gate
@@ -57,7 +60,7 @@ class StanceComponent:
 
     # -- export -----------------------------------------------------------
     @classmethod
-    def from_estimator(cls, estimator, meta: dict | None = None) -> "StanceComponent":
+    def from_estimator(cls, estimator, meta: dict | None = None) -> StanceComponent:
         """The numbers of a fitted :class:`StanceClassifier`, copied out of scikit-learn."""
         calibrated = estimator.model_.calibrated_classifiers_
         if len(calibrated) != 1 or calibrated[0].method != "sigmoid":
@@ -70,13 +73,15 @@ class StanceComponent:
             terms = np.empty(len(part.vocabulary_), dtype=object)
             for term, column in part.vocabulary_.items():
                 terms[column] = term
-            component._parts.append({
-                "name": name,
-                "analyzer": params["analyzer"],
-                "ngram_range": list(params["ngram_range"]),
-                "terms": terms.tolist(),
-                "idf": np.asarray(part.idf_, dtype=np.float64),
-            })
+            component._parts.append(
+                {
+                    "name": name,
+                    "analyzer": params["analyzer"],
+                    "ngram_range": list(params["ngram_range"]),
+                    "terms": terms.tolist(),
+                    "idf": np.asarray(part.idf_, dtype=np.float64),
+                }
+            )
         model_classes = [str(c) for c in estimator.model_.classes_]
         component._set_linear(
             coef=np.asarray(linear.coef_, dtype=np.float64),
@@ -91,10 +96,15 @@ class StanceComponent:
     def _set_linear(self, coef, intercept, cal_a, cal_b, model_classes) -> None:
         n_features = sum(len(part["terms"]) for part in self._parts)
         n_classes = len(model_classes)
-        if (coef.ndim != 2 or coef.shape != (n_classes, n_features) or intercept.shape != (n_classes,)
-                or cal_a.shape != (n_classes,) or cal_b.shape != (n_classes,)
-                or any(len(part["idf"]) != len(part["terms"]) for part in self._parts)
-                or not set(model_classes) <= set(LABELS)):
+        if (
+            coef.ndim != 2
+            or coef.shape != (n_classes, n_features)
+            or intercept.shape != (n_classes,)
+            or cal_a.shape != (n_classes,)
+            or cal_b.shape != (n_classes,)
+            or any(len(part["idf"]) != len(part["terms"]) for part in self._parts)
+            or not set(model_classes) <= set(LABELS)
+        ):
             raise ValueError("the weights do not fit together (sizes of terms, idf, coefficients, calibration)")
         self.coef_, self.intercept_, self.cal_a_, self.cal_b_ = coef, intercept, cal_a, cal_b
         self.model_classes_ = list(model_classes)
@@ -185,22 +195,35 @@ class StanceComponent:
     def to_disk(self, path, exclude=()) -> None:
         path = Path(path)
         path.mkdir(parents=True, exist_ok=True)
-        srsly.write_msgpack(path / WEIGHTS, {
-            "parts": [{k: part[k] for k in ("name", "analyzer", "ngram_range", "terms", "idf")} for part in self._parts],
-            "coef": self.coef_, "intercept": self.intercept_, "cal_a": self.cal_a_, "cal_b": self.cal_b_,
-            "model_classes": self.model_classes_, "meta": self.meta_,
-            "threshold": self.threshold, "gate": self.gate,
-        })
+        srsly.write_msgpack(
+            path / WEIGHTS,
+            {
+                "parts": [
+                    {k: part[k] for k in ("name", "analyzer", "ngram_range", "terms", "idf")} for part in self._parts
+                ],
+                "coef": self.coef_,
+                "intercept": self.intercept_,
+                "cal_a": self.cal_a_,
+                "cal_b": self.cal_b_,
+                "model_classes": self.model_classes_,
+                "meta": self.meta_,
+                "threshold": self.threshold,
+                "gate": self.gate,
+            },
+        )
 
-    def from_disk(self, path, exclude=()) -> "StanceComponent":
+    def from_disk(self, path, exclude=()) -> StanceComponent:
         data = srsly.read_msgpack(Path(path) / WEIGHTS)
         self._parts = [dict(part, idf=np.asarray(part["idf"], dtype=np.float64)) for part in data["parts"]]
         self.meta_ = dict(data.get("meta") or {})
         self.threshold = float(data.get("threshold", self.threshold))
         self.gate = bool(data.get("gate", self.gate))
         self._set_linear(
-            np.asarray(data["coef"]), np.asarray(data["intercept"]), np.asarray(data["cal_a"]),
-            np.asarray(data["cal_b"]), data["model_classes"],
+            np.asarray(data["coef"]),
+            np.asarray(data["intercept"]),
+            np.asarray(data["cal_a"]),
+            np.asarray(data["cal_b"]),
+            data["model_classes"],
         )
         return self
 
@@ -253,7 +276,9 @@ def load_pipeline(folder: str | Path) -> StanceComponent:
     """
     folder = Path(folder)
     if not (folder / "config.cfg").is_file() or not (folder / "d2r_stance" / WEIGHTS).is_file():
-        raise ModelFileError(f"{folder} is not a d2r stance model folder (no config.cfg and d2r_stance/{WEIGHTS}; run 'd2r train')")
+        raise ModelFileError(
+            f"{folder} is not a d2r stance model folder (no config.cfg and d2r_stance/{WEIGHTS}; run 'd2r train')"
+        )
     try:
         return StanceComponent().from_disk(folder / "d2r_stance")
     except (OSError, ValueError, KeyError, TypeError) as exc:

@@ -13,13 +13,12 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from pipeline.tables import read_table
+from pipeline.lookups import cue_pattern
 
 
 @lru_cache(maxsize=1)
 def _assist() -> re.Pattern[str]:
-    rows = {row["name"]: row["pattern"] for row in read_table("cues.csv")}
-    return re.compile(rows["assist"])
+    return re.compile(cue_pattern("assist"))
 
 
 @lru_cache(maxsize=1)
@@ -41,36 +40,53 @@ def has_cue(text: str) -> bool:
     return _assist_any_case().search(text) is not None
 
 
-_SUPPORT = r"(?:arm(?:s|ed|ing)?|suppl(?:y|ies|ied|ying)|financ\w*|fund(?:s|ed|ing)?|harbou?r\w*|sponsor\w*|support\w*|assist\w*|shelter\w*|train\w*|equip\w*|back(?:s|ed|ing)?)"
-_GRAVE = r"(?:terror\w*|genocid\w*|aggress\w*|war crimes|atrocit\w+|militia\w*|rebel\w*|armed groups?|insurgen\w+|separatis\w+|mercenar\w+|extremis\w+|regime|occupation|ISIL|Da.?esh|Al-Qaida|Houthi\w*|Hizbullah|Taliban)"
-
-_LF = [
-    ("deny", re.compile(
-        rf"\b(?:baseless|unfounded|groundless|fabricated|false|lies?)\b.{{0,80}}\b{_SUPPORT}|"
-        rf"\b(?:allegations?|accusations?|claims?)\b.{{0,60}}\b(?:we|our|my country)\b.{{0,40}}\b{_SUPPORT}\b.{{0,80}}\b(?:baseless|unfounded|groundless|false|fabricated)\b|"
-        rf"\b(?:never|not|no)\b.{{0,20}}\b{_SUPPORT}\b.{{0,60}}\b{_GRAVE}|"
-        rf"\b(?:reject|deny|denies|refute)\w*\b.{{0,80}}\b(?:accusation|allegation|claim)s?\b.{{0,80}}\b{_SUPPORT}",
-        re.I)),
-    ("admit", re.compile(
-        r"\bat the (?:request|invitation) of the (?:legitimate|legal|\w+) (?:Government|authorities)\b|"
-        r"\b(?:we|our country|my country)\b.{0,40}\b(?:provided|provide|sent|deployed|supplied|support|supported|participat\w+)\b.{0,60}\b(?:military|troops|forces|air support|arms|coalition|legitimate Government)",
-        re.I)),
-    ("affirm", re.compile(
-        rf"\b(?:must|should|shall|to)\s+(?:\w+\s+)?(?:refrain|stop|cease|end|desist|not)\b.{{0,60}}\b{_SUPPORT}|"
-        rf"\brefrain(?:ing)? from\b.{{0,60}}\b{_SUPPORT}|\b(?:respect|comply with|implement|enforce|abide by|uphold)\b.{{0,40}}\barms embargo\b",
-        re.I)),
-    ("accuse", re.compile(
-        rf"\b(?:States?|countries|Governments?|regimes?|Powers?|backers|sponsors|supporters|[A-Z][a-z]+)\b.{{0,40}}\b(?:continu\w+ to |which |that |who )?{_SUPPORT}\b.{{0,60}}\b{_GRAVE}|"
-        rf"\b{_GRAVE}\b.{{0,40}}\b(?:supported|backed|armed|financed|funded|sponsored|supplied) by\b|\bcomplicit\w*|\bcomplicity\b",
-        re.I)),
-]
+@lru_cache(maxsize=1)
+def _labelling_functions() -> list[tuple[str, re.Pattern[str]]]:
+    """The baseline's functions, first match wins; support and grave words come from cues.csv."""
+    _SUPPORT, _GRAVE = cue_pattern("baseline_support"), cue_pattern("baseline_grave")  # noqa: N806
+    return [
+        (
+            "deny",
+            re.compile(
+                rf"\b(?:baseless|unfounded|groundless|fabricated|false|lies?)\b.{{0,80}}\b{_SUPPORT}|"
+                rf"\b(?:allegations?|accusations?|claims?)\b.{{0,60}}\b(?:we|our|my country)\b.{{0,40}}\b{_SUPPORT}\b.{{0,80}}\b(?:baseless|unfounded|groundless|false|fabricated)\b|"
+                rf"\b(?:never|not|no)\b.{{0,20}}\b{_SUPPORT}\b.{{0,60}}\b{_GRAVE}|"
+                rf"\b(?:reject|deny|denies|refute)\w*\b.{{0,80}}\b(?:accusation|allegation|claim)s?\b.{{0,80}}\b{_SUPPORT}",
+                re.I,
+            ),
+        ),
+        (
+            "admit",
+            re.compile(
+                r"\bat the (?:request|invitation) of the (?:legitimate|legal|\w+) (?:Government|authorities)\b|"
+                r"\b(?:we|our country|my country)\b.{0,40}\b(?:provided|provide|sent|deployed|supplied|support|supported|participat\w+)\b.{0,60}\b(?:military|troops|forces|air support|arms|coalition|legitimate Government)",
+                re.I,
+            ),
+        ),
+        (
+            "affirm",
+            re.compile(
+                rf"\b(?:must|should|shall|to)\s+(?:\w+\s+)?(?:refrain|stop|cease|end|desist|not)\b.{{0,60}}\b{_SUPPORT}|"
+                rf"\brefrain(?:ing)? from\b.{{0,60}}\b{_SUPPORT}|\b(?:respect|comply with|implement|enforce|abide by|uphold)\b.{{0,40}}\barms embargo\b",
+                re.I,
+            ),
+        ),
+        (
+            "accuse",
+            re.compile(
+                rf"\b(?:States?|countries|Governments?|regimes?|Powers?|backers|sponsors|supporters|[A-Z][a-z]+)\b.{{0,40}}\b(?:continu\w+ to |which |that |who )?{_SUPPORT}\b.{{0,60}}\b{_GRAVE}|"
+                rf"\b{_GRAVE}\b.{{0,40}}\b(?:supported|backed|armed|financed|funded|sponsored|supplied) by\b|\bcomplicit\w*|\bcomplicity\b",
+                re.I,
+            ),
+        ),
+    ]
 
 
 def baseline_stance(text: str, speaker: str = "") -> str:
     """The labelling functions' vote: the first function that fires, else ``none``."""
     if not has_cue(text):
         return "none"
-    for label, pattern in _LF:
+    for label, pattern in _labelling_functions():
         if pattern.search(text):
             return label
     return "none"

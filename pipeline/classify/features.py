@@ -19,8 +19,7 @@ import re
 from functools import lru_cache
 
 from pipeline.countries import find_mentions, to_iso3
-from pipeline.tables import read_table
-
+from pipeline.lookups import read_table
 
 _WORD = re.compile(r"[A-Za-z]{4,}")
 _TOKEN = re.compile(r"[A-Za-z]+")

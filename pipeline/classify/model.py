@@ -31,7 +31,8 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion
 
-from pipeline.classify import LABELS, ModelFileError, as_items, decide, gated_scores, gated_texts
+from pipeline.classify import LABELS, as_items, decide, gated_scores, gated_texts
+from pipeline.errors import ModelFileError
 
 
 class StanceClassifier(ClassifierMixin, BaseEstimator):
@@ -67,8 +68,12 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
 
     # -- prediction -------------------------------------------------------
     def predict_proba(self, X) -> np.ndarray:
-        return gated_scores(X, self.gate, lambda texts: self.model_.predict_proba(self.vectorizer_.transform(texts)),
-                            self.model_.classes_)
+        return gated_scores(
+            X,
+            self.gate,
+            lambda texts: self.model_.predict_proba(self.vectorizer_.transform(texts)),
+            self.model_.classes_,
+        )
 
     def predict(self, X) -> np.ndarray:
         return self.decide(self.predict_proba(X), self.threshold)
@@ -79,9 +84,9 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
 
     # -- files ------------------------------------------------------------
     def save(self, path: str | Path, meta: dict | None = None) -> None:
-        import skops.io as sio
-
         import zipfile
+
+        import skops.io as sio
 
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -112,7 +117,7 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
         tmp.replace(path)
 
     @classmethod
-    def load(cls, path: str | Path) -> "StanceClassifier":
+    def load(cls, path: str | Path) -> StanceClassifier:
         state = load_skops(path)
         model = cls(**json.loads(state["params"]))
         model.classes_ = np.array(LABELS)
@@ -125,8 +130,15 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
 
 # Every type a d2r model file may hold.  Anything else in a file is refused.
 TRUSTED_TYPES = [
-    "builtins.dict", "builtins.list", "builtins.str", "builtins.tuple",
-    "collections.defaultdict", "numpy.dtype", "numpy.ndarray", "numpy.float64", "numpy.int64",
+    "builtins.dict",
+    "builtins.list",
+    "builtins.str",
+    "builtins.tuple",
+    "collections.defaultdict",
+    "numpy.dtype",
+    "numpy.ndarray",
+    "numpy.float64",
+    "numpy.int64",
     "scipy.sparse._csr.csr_matrix",
     "sklearn.calibration.CalibratedClassifierCV",
     "sklearn.calibration._CalibratedClassifier",
@@ -137,7 +149,9 @@ TRUSTED_TYPES = [
     "sklearn.pipeline.FeatureUnion",
     "sklearn.model_selection._split.StratifiedKFold",
     "sklearn.utils._bunch.Bunch",
-    "builtins.float", "builtins.int", "builtins.bool",
+    "builtins.float",
+    "builtins.int",
+    "builtins.bool",
 ]
 
 

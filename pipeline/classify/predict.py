@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from functools import lru_cache
-from pathlib import Path
 
-from pipeline.classify import LABELS, ModelFileError
+from pipeline.classify import LABELS
 from pipeline.classify.slots import extract_slots
-
-MODELS = Path(__file__).resolve().parents[2] / "models"
-# The shipped model as a spaCy folder (loads without scikit-learn); model.skops beside it is the same model.
-DEFAULT_MODEL = MODELS / "stance" / "spacy"
+from pipeline.paths import model_path
 
 
 @dataclass
@@ -21,10 +16,6 @@ class Prediction:
     confidence: float
     scores: dict[str, float] = field(default_factory=dict)
     slots: dict[str, str] = field(default_factory=dict)
-
-
-def default_model_path() -> Path:
-    return Path(os.environ.get("D2R_MODEL") or DEFAULT_MODEL)
 
 
 @lru_cache(maxsize=4)
@@ -36,7 +27,7 @@ def load_model(path: str | None = None):
     Both give ``predict_proba``, ``decide`` and ``threshold``; the folder loads
     in a fraction of the time because it needs no scikit-learn.
     """
-    path = Path(path or default_model_path())
+    path = model_path(path)
     if path.is_dir():
         from pipeline.classify.component import load_pipeline
         from pipeline.classify.textcat import TextcatModel, is_textcat_folder
@@ -83,4 +74,4 @@ def classify(items, model, batch_size: int = 4096, details: str = "all") -> list
     return out
 
 
-__all__ = ["Prediction", "classify", "load_model", "default_model_path", "model_name", "ModelFileError"]
+__all__ = ["Prediction", "classify", "load_model", "model_name"]

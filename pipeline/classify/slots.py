@@ -9,25 +9,29 @@ speaker's code only in the output tables.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from pipeline.countries import find_mentions
-from pipeline.tables import patterns_by
-_SUPPORT = re.compile(
-    r"\b(?:arm(?:s|ed|ing)?|suppl(?:y|ies|ied|ying)|financ\w*|fund(?:s|ed|ing)?|harbou?r\w*|sponsor\w*|"
-    r"support\w*|assist\w*|shelter\w*|train\w*|equip\w*|back(?:s|ed|ing)?|provid\w*|send\w*|sent|"
-    r"deliver\w*|transfer\w*|shield\w*|protect\w*|complicit\w*|complicity)\b",
-    re.I,
-)
+from pipeline.lookups import cue_pattern, patterns_by
+
 _PASSIVE = re.compile(
     r"\b(?:supplied|armed|financed|funded|backed|supported|sponsored|provided|shielded|harbou?red|trained|equipped)"
-    r"(?:\s+\w+){0,3}?\s+by\b", re.I,
+    r"(?:\s+\w+){0,3}?\s+by\b",
+    re.I,
 )
 _BACKED = re.compile(r"\b([A-Z][a-z]+(?:\s[A-Z][a-z]+)?)\s?-\s?(?:backed|sponsored|supported|armed|funded|financed)\b")
-_PRONOUN = re.compile(r"\s*(?:It|They|This (?:country|State|regime|Government)|That (?:country|State|regime)|The regime|Its)\b")
+_PRONOUN = re.compile(
+    r"\s*(?:It|They|This (?:country|State|regime|Government)|That (?:country|State|regime)|The regime|Its)\b"
+)
 _TERROR = re.compile(r"\bterror(?:ism|ists?)\b", re.I)
 _SELF_REFRAIN = re.compile(
     r"\b(?:we|my country|my Government)\s+(?:will|shall|do|does|have|has|would)?\s*(?:not|never)\b", re.I
 )
+
+
+@lru_cache(maxsize=1)
+def _pivot() -> re.Pattern[str]:
+    return re.compile(cue_pattern("slot_pivot"), re.I)
 
 
 def _words() -> dict[str, list[tuple[str, re.Pattern[str]]]]:
@@ -61,7 +65,7 @@ def extract_slots(text: str, stance: str, speaker_iso3: str = "", context: str =
     if stance == "none" or not stance:
         return empty
     mentions = find_mentions(text)
-    support = _SUPPORT.search(text)
+    support = _pivot().search(text)
     pivot = support.start() if support else len(text) // 2
     others = [m for m in mentions if m.code != speaker_iso3]
     actors = [m for m in others if m.kind in ("actor", "government")]
@@ -70,8 +74,12 @@ def extract_slots(text: str, stance: str, speaker_iso3: str = "", context: str =
     passive = _PASSIVE.search(text)
     by = [m for m in states if passive and m.start > passive.end()]
     # "Iran-backed militias": the hyphen keeps the name out of find_mentions, so read it here.
-    backed = [m for b in _BACKED.finditer(text) for m in find_mentions(b.group(1))
-              if m.kind in ("state", "adjective") and m.code != speaker_iso3]
+    backed = [
+        m
+        for b in _BACKED.finditer(text)
+        for m in find_mentions(b.group(1))
+        if m.kind in ("state", "adjective") and m.code != speaker_iso3
+    ]
 
     assisted = ""
     after = [m for m in others if m.start >= pivot and not (by and m is by[0])]
@@ -98,7 +106,11 @@ def extract_slots(text: str, stance: str, speaker_iso3: str = "", context: str =
         if not assister and stance == "accuse" and context and _PRONOUN.match(text):
             # "It has moved terrorists into Libya": the subject is named in the sentence before;
             # the States in this sentence are then places, not the assister.
-            named = [m for m in find_mentions(context) if m.kind in ("state", "adjective") and m.code not in (speaker_iso3, assisted)]
+            named = [
+                m
+                for m in find_mentions(context)
+                if m.kind in ("state", "adjective") and m.code not in (speaker_iso3, assisted)
+            ]
             assister = named[0].code if named else ""
         if not assister and before:
             assister = before[0].code  # "Turkey and Qatar arm ...": the first named, as the codebook's annotators do

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pipeline.classify import LABELS, ModelFileError, decide, gated_scores
+from pipeline.classify import LABELS, decide, gated_scores
+from pipeline.errors import ModelFileError
 
 
 class TextcatModel:
@@ -40,7 +41,7 @@ class TextcatModel:
         self.nlp.to_disk(folder)
 
     @classmethod
-    def load(cls, folder: str | Path) -> "TextcatModel":
+    def load(cls, folder: str | Path) -> TextcatModel:
         import spacy
 
         try:

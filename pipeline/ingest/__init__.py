@@ -5,11 +5,12 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+from pipeline.errors import InputError, PdfError
 from pipeline.ingest.clean import clean_pages
 from pipeline.ingest.metadata import read_metadata
-from pipeline.ingest.pdf import PdfError, read_pdf
+from pipeline.ingest.pdf import read_pdf
 from pipeline.ingest.text import read_html, read_text
-from pipeline.records import Document, InputError
+from pipeline.records import Document
 
 SUFFIXES = {".pdf", ".txt", ".html", ".htm"}
 

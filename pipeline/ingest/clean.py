@@ -55,9 +55,7 @@ def join_hyphens(pages: list[str]) -> list[str]:
         vocabulary.update(w.lower() for w in _WORD.findall(page.replace("\ufffe", "-")))
     hyphenated = set()
     for page in pages:
-        hyphenated.update(
-            m.group(0).lower() for m in re.finditer(r"\b[A-Za-z]+-[A-Za-z]+\b", page)
-        )
+        hyphenated.update(m.group(0).lower() for m in re.finditer(r"\b[A-Za-z]+-[A-Za-z]+\b", page))
 
     def _join(match: re.Match) -> str:
         first, second = match.group(1), match.group(2)

@@ -9,8 +9,12 @@ from pathlib import Path
 
 from pipeline.countries import to_iso3
 
-_MONTHS = {m: i for i, m in enumerate(
-    "january february march april may june july august september october november december".split(), 1)}
+_MONTHS = {
+    m: i
+    for i, m in enumerate(
+        "january february march april may june july august september october november december".split(), 1
+    )
+}
 
 _SYMBOLS = [
     re.compile(r"\bS/PV\.\d+(?: ?\((?:Resumption|Part) ?\d+\))?"),

@@ -14,11 +14,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from pipeline.errors import PdfError
+
 ENGINES = ("auto", "pdfium", "pdfplumber")
-
-
-class PdfError(Exception):
-    """The file cannot be read as a PDF with a text layer (the reason is the message)."""
 
 
 def read_pdf(path: str | Path, engine: str = "auto") -> tuple[list[str], str]:
@@ -41,7 +39,6 @@ def read_pdf(path: str | Path, engine: str = "auto") -> tuple[list[str], str]:
 
 
 def page_count(path: str | Path) -> int:
-    import pypdfium2 as pdfium
 
     pdf = _open_pdfium(path)
     try:

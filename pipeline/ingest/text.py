@@ -5,7 +5,7 @@ from __future__ import annotations
 import codecs
 import re
 
-from pipeline.records import InputError
+from pipeline.errors import InputError
 
 
 def decode(data: bytes) -> str:

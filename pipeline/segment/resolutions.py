@@ -14,14 +14,16 @@ from __future__ import annotations
 import re
 
 from pipeline.countries import find_mentions
+from pipeline.lookups import patterns_by
 from pipeline.records import Clause, Document
 from pipeline.segment.text import PagedText
-from pipeline.tables import patterns_by
 
 # OCR'd resolutions print "S." for "5." and "l." for "1."; such numbers are read back.
 _OPERATIVE = re.compile(r"^\s*([\dSlIO]{1,3})\.\s+(?=[A-Z(])", re.M)
 _OCR_DIGITS = str.maketrans("SlIO", "5110")
-_CLOSING = re.compile(r"\n\s*(?:Adopted (?:unanimously |without a vote )?at|Adopted by \d+ votes|At the \d+\w* meeting)[\s\S]*$")
+_CLOSING = re.compile(
+    r"\n\s*(?:Adopted (?:unanimously |without a vote )?at|Adopted by \d+ votes|At the \d+\w* meeting)[\s\S]*$"
+)
 _ADVERBS = (
     r"Also|Further|Furthermore|Again|Once again|Strongly|Firmly|Urgently|Solemnly|Hereby|Formally|"
     r"Emphatically|Expressly|Reaffirms|Resolutely|Vigorously|Earnestly|Equally|Likewise|Finally|Accordingly"
@@ -40,9 +42,9 @@ def _rules() -> dict[str, list[tuple[str, re.Pattern[str]]]]:
     return patterns_by("refrain_rules.csv", "field")
 
 
-def split_clauses(doc: Document) -> list[Clause]:
+def split_clauses(doc: Document, paged: PagedText | None = None) -> list[Clause]:
     """Preambular and operative paragraphs of a resolution, in order."""
-    paged = PagedText.from_pages(doc.page_texts)
+    paged = paged or PagedText.from_pages(doc.page_texts)  # segment() builds it once per document
     text = paged.text
     numbered = [m for m in _OPERATIVE.finditer(text) if _VERB.match(text[m.end() : m.end() + 60])]
     numbered = _in_sequence(numbered)
@@ -148,7 +150,9 @@ def _mark_refrain(clause: Clause) -> None:
 
 def _named_addressee(text: str) -> str:
     """Named States a clause calls upon ("Calls upon Rwanda and Uganda to ...")."""
-    m = re.match(r"^[^,]*?(?:calls upon|urges|demands that|requests)\s+(?:the Governments? of\s+)?(.{0,120}?)\s+to\b", text, re.I)
+    m = re.match(
+        r"^[^,]*?(?:calls upon|urges|demands that|requests)\s+(?:the Governments? of\s+)?(.{0,120}?)\s+to\b", text, re.I
+    )
     if not m or re.search(r"\bStates\b", m.group(1)):
         return ""
     codes = [x.code for x in find_mentions(m.group(1)) if x.kind == "state"]

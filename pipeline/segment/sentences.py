@@ -16,10 +16,11 @@ import re
 from functools import lru_cache
 
 import spacy
+from spacy.language import Language
 from spacy.symbols import ORTH
 
-from pipeline.records import Sentence
-from pipeline.segment.text import one_line
+from pipeline.records import Document, Sentence, Unit
+from pipeline.segment.text import PagedText, one_line
 
 _ABBREVIATIONS = (
     "Mr. Mrs. Ms. Messrs. Mmes. Dr. Prof. St. No. Nos. no. nos. para. paras. Para. Paras. "
@@ -81,15 +82,16 @@ def sentence_id(doc_id: str, start: int, end: int) -> str:
     return hashlib.sha1(f"{doc_id}:{start}:{end}".encode()).hexdigest()[:16]
 
 
-def make_sentences(doc, units, paged) -> list[Sentence]:
-    """Sentences of a document from its units: ``(seq, start, end, speaker, iso3)``.
+def make_sentences(doc: Document, units: list[Unit], paged: PagedText) -> list[Sentence]:
+    """Sentences of a document from its units, each tied to its speech, page and speaker.
 
-    ``units`` are spans of the document text (speeches, clauses, or the whole
-    text); ``paged`` maps offsets to pages.
+    ``units`` are spans of the document text (speeches, or the whole text);
+    ``paged`` maps offsets to pages.
     """
-    texts = [paged.text[start:end] for _, start, end, _, _ in units]
+    texts = [paged.text[unit.start : unit.end] for unit in units]
     out: list[Sentence] = []
-    for (seq, start, _end, speaker, iso3), spans in zip(units, sentence_spans(texts)):
+    for unit, spans in zip(units, sentence_spans(texts)):
+        seq, start, speaker, iso3 = unit.seq, unit.start, unit.speaker, unit.speaker_iso3
         previous = ""
         for a, b in spans:
             text = one_line(paged.text[start + a : start + b])

@@ -20,7 +20,7 @@ class PagedText:
     page_starts: list[int]  # offset where each page begins
 
     @classmethod
-    def from_pages(cls, pages: list[str]) -> "PagedText":
+    def from_pages(cls, pages: list[str]) -> PagedText:
         starts, offset = [], 0
         for page in pages:
             starts.append(offset)

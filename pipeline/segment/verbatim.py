@@ -57,9 +57,9 @@ def members(first_page: str) -> set[str]:
     return found
 
 
-def split_speeches(doc: Document) -> list[Speech]:
+def split_speeches(doc: Document, paged: PagedText | None = None) -> list[Speech]:
     """Speeches of a verbatim record, in order, each with its pages and text."""
-    paged = PagedText.from_pages(doc.page_texts)
+    paged = paged or PagedText.from_pages(doc.page_texts)  # segment() builds it once per document
     text = paged.text
     council = members(doc.page_texts[0]) if doc.page_texts else set()
     labels = list(LABEL.finditer(text))

@@ -40,7 +40,7 @@ def _read_block(text: str, start: int) -> tuple[dict[str, str], int] | None:
             if key == "abstain" and cells:
                 break  # some records print no abstentions line
             return None
-        parts = [lines[i].strip()[len(heading):].strip()]
+        parts = [lines[i].strip()[len(heading) :].strip()]
         offset += len(lines[i]) + 1
         i += 1
         while i < len(lines) and _continues(parts[-1], lines[i].strip()):
@@ -71,7 +71,9 @@ def _continues(previous: str, line: str) -> bool:
     return all(w[:1].isupper() or w in _LIST_WORDS for w in words)
 
 
-_DRAFT = re.compile(r"\b(?:document|draft resolution)\s+(S/\d{4}/\d+(?:/Rev\.\d+)?|A/(?:ES-\d+/)?\d+/L\.\d+(?:/Rev\.\d+)?)")
+_DRAFT = re.compile(
+    r"\b(?:document|draft resolution)\s+(S/\d{4}/\d+(?:/Rev\.\d+)?|A/(?:ES-\d+/)?\d+/L\.\d+(?:/Rev\.\d+)?)"
+)
 _AMENDMENT = re.compile(r"(?:the )?((?:oral )?amendments? (?:proposed|contained|submitted)[^.\n]*?)(?:\.|\n|$)", re.I)
 _RESOLUTION = re.compile(r"adopted(?: unanimously)? as resolution (\d+ \(\d{4}\)|[\d/]+)")
 
@@ -83,9 +85,9 @@ def _states(cell: str) -> list[str]:
     return [s.strip() for s in cell.split(",") if s.strip()]
 
 
-def find_votes(doc: Document) -> list[Vote]:
+def find_votes(doc: Document, paged: PagedText | None = None) -> list[Vote]:
     """All recorded votes of a document, one row per State and vote, in order."""
-    paged = PagedText.from_pages(doc.page_texts)
+    paged = paged or PagedText.from_pages(doc.page_texts)  # segment() builds it once per document
     text = paged.text
     votes: list[Vote] = []
     seq = 0
@@ -136,11 +138,7 @@ def _outcome(after: str, cast: dict[str, list[str]], body: str) -> tuple[str, st
     window = re.sub(r"\s+", " ", after)
     resolution = _RESOLUTION.search(window)
     n_yes = len(cast["yes"])
-    vetoed = (
-        body == "Security Council"
-        and n_yes >= 9
-        and any(to_iso3(s) in PERMANENT_MEMBERS for s in cast["no"])
-    )
+    vetoed = body == "Security Council" and n_yes >= 9 and any(to_iso3(s) in PERMANENT_MEMBERS for s in cast["no"])
     if vetoed:
         return "vetoed", ""
     if resolution:

@@ -7,14 +7,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline.classify import LABELS
+from pipeline.paths import annotations_dir
 
 SLOTS = ("assister", "assisted", "assistance", "violation")
 ASSISTANCE = ("military", "financial", "logistical", "diplomatic", "intelligence", "unspecified")
 VIOLATIONS = (
-    "aggression", "genocide", "crimes_against_humanity", "war_crimes", "chemical_weapons",
-    "terrorism", "human_rights", "unspecified",
+    "aggression",
+    "genocide",
+    "crimes_against_humanity",
+    "war_crimes",
+    "chemical_weapons",
+    "terrorism",
+    "human_rights",
+    "unspecified",
 )
-ANNOTATIONS = Path(__file__).resolve().parents[2] / "corpora" / "annotations"
 
 
 @dataclass
@@ -32,7 +38,7 @@ class Example:
     split: str = ""
 
     @classmethod
-    def from_json(cls, row: dict) -> "Example":
+    def from_json(cls, row: dict) -> Example:
         stance = row.get("stance", "")
         if stance and stance not in LABELS:
             raise ValueError(f"unknown stance {stance!r} in {row.get('id')}")
@@ -67,9 +73,9 @@ def load_examples(path: str | Path) -> list[Example]:
     return [Example.from_json(r) for r in read_jsonl(path)]
 
 
-def load_corpus(root: str | Path = ANNOTATIONS) -> list[Example]:
+def load_corpus(root: str | Path | None = None) -> list[Example]:
     """Every first-annotator file under ``root`` (the agreement study's second labels excluded)."""
-    root = Path(root)
+    root = Path(root) if root else annotations_dir()
     examples: dict[str, Example] = {}
     for path in sorted(root.glob("*.jsonl")):
         for ex in load_examples(path):

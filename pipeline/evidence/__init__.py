@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from pipeline.aggregate.legal_basis import clause_tags, evidence_tags
-from pipeline.aggregate.situations import situation_of
 from pipeline.classify.slots import resolve_speaker
 from pipeline.countries import country_name
+from pipeline.evidence.legal_basis import clause_tags, evidence_tags
+from pipeline.evidence.situations import situation_of
 from pipeline.records import Clause, Document, Evidence, Sentence
 
 
@@ -27,7 +27,9 @@ def make_evidence(doc: Document, sentence: Sentence, prediction, model: str) -> 
         assisted=slots.get("assisted", ""),
         assistance=slots.get("assistance", ""),
         violation=slots.get("violation", ""),
-        legal_basis=evidence_tags(prediction.stance, slots.get("assistance", ""), slots.get("violation", ""), sentence.text),
+        legal_basis=evidence_tags(
+            prediction.stance, slots.get("assistance", ""), slots.get("violation", ""), sentence.text
+        ),
         situation=situation_of(slots.get("assisted", ""), sentence.text, doc.title),
         page=sentence.page,
         sentence=sentence.text,

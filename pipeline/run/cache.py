@@ -1,4 +1,4 @@
-"""Content-addressed cache of per-document results, and atomic writes.
+"""Content-addressed cache of per-document results.
 
 Results are kept in *chunks*: a folder ``<out>/.d2r/chunks/<id>/`` holding one
 Parquet file per table plus ``docs.json``, the cache keys of the documents it
@@ -18,43 +18,16 @@ import json
 import os
 import shutil
 import tempfile
-from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
-TABLES = ("documents", "speeches", "votes", "clauses", "sentences", "evidence", "errors")
+from pipeline.files import atomic_write_text
+from pipeline.records import TABLES, schemas
 
 
 def cache_key(doc_id: str, version: str) -> str:
     """A document (content and name, see ``doc_id_for``) under one pipeline version and model."""
     return hashlib.sha1(f"{doc_id}|{version}".encode()).hexdigest()
-
-
-@contextmanager
-def atomic_path(path: Path):
-    """A temporary path beside ``path`` to write to; renamed over ``path`` if the block succeeds."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        yield tmp
-        with open(tmp, "rb+") as fh:
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write to a temporary file in the same folder and rename it over ``path``."""
-    with atomic_path(path) as tmp:
-        Path(tmp).write_bytes(data)
-
-
-def atomic_write_text(path: Path, text: str) -> None:
-    atomic_write_bytes(path, text.encode("utf-8"))
 
 
 class ChunkStore:
@@ -94,7 +67,7 @@ class ChunkStore:
             atomic_write_text(self.root / "hashes.json", json.dumps(known, sort_keys=True))
             self._hashes_saved = dict(known)
 
-    def write(self, keys: list[str], tables: dict[str, list[dict]], schemas: dict) -> str:
+    def write(self, keys: list[str], tables: dict[str, list[dict[str, Any]]]) -> str:
         """Write one chunk atomically; returns its id."""
         chunk_id = hashlib.sha1("\n".join(sorted(keys)).encode()).hexdigest()[:20]
         final = self.chunks / chunk_id
@@ -107,7 +80,7 @@ class ChunkStore:
         for name in TABLES:
             rows = tables.get(name) or []
             # Column lists first: from_pydict is fifty times faster than from_pylist on row dicts.
-            schema = schemas[name]
+            schema = schemas()[name]
             table = pa.Table.from_pydict({c: [row.get(c) for row in rows] for c in schema.names}, schema=schema)
             pq.write_table(table, tmp / f"{name}.parquet", compression="zstd")
         (tmp / "docs.json").write_text(json.dumps(sorted(keys)), encoding="utf-8")
@@ -117,7 +90,7 @@ class ChunkStore:
             shutil.rmtree(tmp, ignore_errors=True)
         return chunk_id
 
-    def read(self, wanted: dict[str, set[str]], table: str) -> "pa.Table | None":
+    def read(self, wanted: dict[str, set[str]], table: str) -> Any:
         """Rows of ``table`` for the wanted documents of each chunk (chunk id -> doc ids).
 
         A chunk may also hold documents read under another pipeline version or
@@ -132,14 +105,14 @@ class ChunkStore:
 
         if not wanted:
             return None
-        from pipeline.run import schemas
 
         files = [str(self.chunks / chunk_id / f"{table}.parquet") for chunk_id in sorted(wanted)]
         by_chunk = ds.DirectoryPartitioning(pa.schema([("chunk", pa.string())]))
         # The table's own schema, not the first file's: a column missing from one chunk is null there.
         schema = schemas()[table].append(pa.field("chunk", pa.string()))
-        data = ds.dataset(files, schema=schema, format="parquet", partitioning=by_chunk,
-                          partition_base_dir=str(self.chunks)).to_table()
+        data = ds.dataset(
+            files, schema=schema, format="parquet", partitioning=by_chunk, partition_base_dir=str(self.chunks)
+        ).to_table()
         pairs = pa.array(sorted(f"{chunk_id}|{doc_id}" for chunk_id, docs in wanted.items() for doc_id in docs))
         keep = pc.is_in(pc.binary_join_element_wise(data["chunk"], data["doc_id"], "|"), value_set=pairs)
         data = data.filter(keep).drop_columns(["chunk"])

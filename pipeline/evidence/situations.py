@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from pipeline.tables import read_table
+from pipeline.lookups import read_table
 
 
 @lru_cache(maxsize=1)

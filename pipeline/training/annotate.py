@@ -16,7 +16,8 @@ import sys
 from pathlib import Path
 
 from pipeline.classify import LABELS
-from pipeline.classify.corpus import ANNOTATIONS, append_jsonl, split_of
+from pipeline.paths import annotations_dir
+from pipeline.training.corpus import append_jsonl, split_of
 
 KEYS = {"f": "affirm", "a": "accuse", "d": "deny", "m": "admit", "n": "none"}
 
@@ -25,9 +26,9 @@ def uncertain_sentences(inputs, n: int, model_path: str | None):
     """The ``n`` sentences of ``inputs`` the model is least sure about, most uncertain first."""
     from pipeline.classify.cues import has_cue
     from pipeline.classify.predict import load_model
+    from pipeline.errors import InputError
     from pipeline.ingest import ingest
-    from pipeline.records import InputError
-    from pipeline.run import discover
+    from pipeline.ingest.discover import discover
     from pipeline.segment import segment
 
     model = load_model(model_path)
@@ -54,12 +55,14 @@ def uncertain_sentences(inputs, n: int, model_path: str | None):
 
 def annotate_session(inputs, n: int, model_path: str | None, out: Path | None, read_key=None, write=print) -> int:
     """Show sentences, take one key each (f/a/d/m/n, s to skip, q to quit), append labels."""
-    out = Path(out) if out else ANNOTATIONS / f"annotated_{_dt.date.today().isoformat()}.jsonl"
+    out = Path(out) if out else annotations_dir() / f"annotated_{_dt.date.today().isoformat()}.jsonl"
     read_key = read_key or _read_key
     chosen = uncertain_sentences(inputs, n, model_path)
     written = 0
     for i, (s, doc) in enumerate(chosen, 1):
-        write(f"\n[{i}/{len(chosen)}] {doc.symbol or doc.title} p.{s.page}  speaker: {s.speaker_iso3 or s.speaker or '?'}")
+        write(
+            f"\n[{i}/{len(chosen)}] {doc.symbol or doc.title} p.{s.page}  speaker: {s.speaker_iso3 or s.speaker or '?'}"
+        )
         if s.context:
             write(f"  context: {s.context}")
         write(f"  >> {s.text}")
@@ -72,10 +75,19 @@ def annotate_session(inputs, n: int, model_path: str | None, out: Path | None, r
         source = f"{Path(doc.path).name} p.{s.page} @{s.start}"
         speech = f"{doc.doc_id}:{s.seq}"
         row = {
-            "id": hashlib.sha1(source.encode()).hexdigest()[:12], "text": s.text, "context": s.context,
-            "speaker": s.speaker_iso3 or s.speaker, "source": source, "stance": KEYS[key],
-            "assister": "", "assisted": "", "assistance": "", "violation": "",
-            "annotator": "d2r annotate", "speech": speech, "split": split_of(speech),
+            "id": hashlib.sha1(source.encode()).hexdigest()[:12],
+            "text": s.text,
+            "context": s.context,
+            "speaker": s.speaker_iso3 or s.speaker,
+            "source": source,
+            "stance": KEYS[key],
+            "assister": "",
+            "assisted": "",
+            "assistance": "",
+            "violation": "",
+            "annotator": "d2r annotate",
+            "speech": speech,
+            "split": split_of(speech),
         }
         if row["stance"] != "none":
             row["assistance"] = row["violation"] = "unspecified"

@@ -119,7 +119,9 @@ def run_local(
                         slot.kill()
                         slot.start()
                     else:
-                        done.append(Outcome(slot.item, result=payload) if status == "ok" else Outcome(slot.item, error=payload))
+                        done.append(
+                            Outcome(slot.item, result=payload) if status == "ok" else Outcome(slot.item, error=payload)
+                        )
                         slot.item = None
                 elif time.monotonic() - slot.started > time_limit:
                     done.append(Outcome(slot.item, error=f"over the time limit of {time_limit:g} s; worker stopped"))
@@ -166,7 +168,9 @@ def run_dask(fn: Callable, items: Iterable, scheduler: str) -> Iterator[Outcome]
     try:
         client = Client(scheduler, timeout="20s")
     except (OSError, TimeoutError) as exc:
-        raise ConnectionError(f"cannot reach the Dask scheduler at {scheduler} ({type(exc).__name__}); is it running?") from None
+        raise ConnectionError(
+            f"cannot reach the Dask scheduler at {scheduler} ({type(exc).__name__}); is it running?"
+        ) from None
     with client:
         futures = client.map(_guarded, [fn] * len(items), items, pure=False)
         owner = {f.key: item for f, item in zip(futures, items)}

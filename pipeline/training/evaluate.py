@@ -7,14 +7,19 @@ from collections import Counter
 from sklearn.metrics import cohen_kappa_score, confusion_matrix, f1_score, precision_recall_fscore_support
 
 from pipeline.classify import LABELS
-from pipeline.classify.corpus import SLOTS
+from pipeline.training.corpus import SLOTS
 
 
 def scores(gold: list[str], predicted: list[str]) -> dict:
     """Per-label precision/recall/F1, macro-F1, relevance F1 and the confusion matrix."""
     p, r, f, s = precision_recall_fscore_support(gold, predicted, labels=list(LABELS), zero_division=0)
     per_label = {
-        label: {"precision": round(float(p[i]), 3), "recall": round(float(r[i]), 3), "f1": round(float(f[i]), 3), "support": int(s[i])}
+        label: {
+            "precision": round(float(p[i]), 3),
+            "recall": round(float(r[i]), 3),
+            "f1": round(float(f[i]), 3),
+            "support": int(s[i]),
+        }
         for i, label in enumerate(LABELS)
     }
     relevant_gold = [g != "none" for g in gold]
@@ -48,9 +53,13 @@ def agreement(first: list[str], second: list[str]) -> dict:
     return {
         "n": len(first),
         "kappa": round(float(cohen_kappa_score(first, second)), 3),
-        "relevance_kappa": round(float(cohen_kappa_score([x != "none" for x in first], [x != "none" for x in second])), 3),
+        "relevance_kappa": round(
+            float(cohen_kappa_score([x != "none" for x in first], [x != "none" for x in second])), 3
+        ),
         "macro_f1": round(float(f1_score(first, second, labels=list(LABELS), average="macro", zero_division=0)), 3),
-        "relevance_f1": round(float(f1_score([x != "none" for x in first], [x != "none" for x in second], zero_division=0)), 3),
+        "relevance_f1": round(
+            float(f1_score([x != "none" for x in first], [x != "none" for x in second], zero_division=0)), 3
+        ),
         "per_label_f1": {label: round(float(v), 3) for label, v in zip(LABELS, f)},
         "observed_agreement": round(sum(a == b for a, b in zip(first, second)) / max(1, len(first)), 3),
     }
@@ -62,7 +71,9 @@ def format_report(result: dict) -> str:
     for label in result["labels"]:
         row = result["per_label"][label]
         lines.append(f"{label:<8} {row['precision']:>9.3f} {row['recall']:>7.3f} {row['f1']:>6.3f} {row['support']:>8}")
-    lines.append(f"macro-F1 {result['macro_f1']:.3f}   relevance F1 (not none vs none) {result['relevance_f1']:.3f}   n={result['n']}")
+    lines.append(
+        f"macro-F1 {result['macro_f1']:.3f}   relevance F1 (not none vs none) {result['relevance_f1']:.3f}   n={result['n']}"
+    )
     lines.append("")
     lines.append("confusion (rows gold, columns predicted): " + " ".join(result["labels"]))
     for label, row in zip(result["labels"], result["confusion"]):

@@ -13,8 +13,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from pipeline.tables import read_table
-
+from pipeline.lookups import read_table
 
 
 @dataclass(frozen=True)

@@ -26,13 +26,14 @@ from sklearn.model_selection import StratifiedGroupKFold
 
 from pipeline import __version__
 from pipeline.classify import LABELS, decide, gated_texts
-from pipeline.classify.corpus import ANNOTATIONS, Example, load_corpus, load_examples
 from pipeline.classify.cues import baseline_stance
-from pipeline.classify.evaluate import agreement, scores, slot_accuracy
 from pipeline.classify.model import StanceClassifier
 from pipeline.classify.slots import extract_slots
 from pipeline.classify.textcat import TextcatModel
 from pipeline.countries import to_iso3
+from pipeline.paths import annotations_dir
+from pipeline.training.corpus import Example, load_corpus, load_examples
+from pipeline.training.evaluate import agreement, scores, slot_accuracy
 
 CONFIG = Path(__file__).with_name("textcat.cfg")
 C_GRID = (3.0, 10.0, 30.0)
@@ -64,19 +65,25 @@ def _out_of_fold(train: list[Example], fit_predict, folds: int = 5, seed: int = 
     return gold, np.vstack(proba)
 
 
-def cross_validate(train: list[Example], grid=C_GRID, thresholds=THRESHOLDS, folds: int = 5, seed: int = 0, log=print) -> dict:
+def cross_validate(
+    train: list[Example], grid=C_GRID, thresholds=THRESHOLDS, folds: int = 5, seed: int = 0, log=print
+) -> dict:
     """Grouped cross-validated scores for each (C, threshold); speeches never straddle folds."""
     results = {}
     for C in grid:
+
         def fit_predict(part, held_out):
-            model = StanceClassifier(C=C, random_state=seed).fit(_pairs(part), [e.stance for e in part])
+            model = StanceClassifier(C=C, random_state=seed)  # noqa: B023 (used within its iteration)
+            model.fit(_pairs(part), [e.stance for e in part])
             return model.predict_proba(_pairs(held_out))
 
         gold, proba = _out_of_fold(train, fit_predict, folds, seed)
         for t in thresholds:
             results[(C, t)] = scores(gold, list(decide(proba, t)))
-            log(f"  C={C:<5} threshold={t:<4} grouped {folds}-fold CV macro-F1 {results[(C, t)]['macro_f1']:.3f}"
-                f"  relevance F1 {results[(C, t)]['relevance_f1']:.3f}")
+            log(
+                f"  C={C:<5} threshold={t:<4} grouped {folds}-fold CV macro-F1 {results[(C, t)]['macro_f1']:.3f}"
+                f"  relevance F1 {results[(C, t)]['relevance_f1']:.3f}"
+            )
     return results
 
 
@@ -98,7 +105,9 @@ def _fit_textcat(train: list[Example], seed: int = 0):
         textcat.add_label(label)
     idx, texts = gated_texts(_pairs(train))
     examples = [
-        SpacyExample.from_dict(nlp.make_doc(text), {"cats": {label: float(label == train[i].stance) for label in LABELS}})
+        SpacyExample.from_dict(
+            nlp.make_doc(text), {"cats": {label: float(label == train[i].stance) for label in LABELS}}
+        )
         for i, text in zip(idx, texts)
     ]
     optimizer = nlp.initialize(lambda: examples)
@@ -110,8 +119,11 @@ def _fit_textcat(train: list[Example], seed: int = 0):
     return nlp
 
 
-def cross_validate_textcat(train: list[Example], thresholds=THRESHOLDS, folds: int = 5, seed: int = 0, log=print) -> dict:
+def cross_validate_textcat(
+    train: list[Example], thresholds=THRESHOLDS, folds: int = 5, seed: int = 0, log=print
+) -> dict:
     """The spaCy textcat's grouped cross-validated scores per threshold, on the linear model's folds."""
+
     def fit_predict(part, held_out):
         return TextcatModel(_fit_textcat(part, seed)).predict_proba(_pairs(held_out))
 
@@ -119,12 +131,15 @@ def cross_validate_textcat(train: list[Example], thresholds=THRESHOLDS, folds: i
     gold, proba = _out_of_fold(train, fit_predict, folds, seed, log)
     results = {t: scores(gold, list(decide(proba, t))) for t in thresholds}
     for t, r in results.items():
-        log(f"  spaCy textcat threshold={t:<4} grouped {folds}-fold CV macro-F1 {r['macro_f1']:.3f}  relevance F1 {r['relevance_f1']:.3f}")
+        log(
+            f"  spaCy textcat threshold={t:<4} grouped {folds}-fold CV macro-F1 {r['macro_f1']:.3f}  relevance F1 {r['relevance_f1']:.3f}"
+        )
     return results
 
 
-def train(models_dir: Path, corpus_dir: Path = ANNOTATIONS, seed: int = 0, spacy_model: bool = True, log=print) -> dict:
+def train(models_dir: Path, corpus_dir: Path | None = None, seed: int = 0, spacy_model: bool = True, log=print) -> dict:
     """Train, evaluate and save the stance models; return the model card as a dict."""
+    corpus_dir = Path(corpus_dir) if corpus_dir else annotations_dir()
     random.seed(seed)
     np.random.seed(seed)
     corpus = load_corpus(corpus_dir)
@@ -136,14 +151,20 @@ def train(models_dir: Path, corpus_dir: Path = ANNOTATIONS, seed: int = 0, spacy
 
     gold = [e.stance for e in test_set]
     baseline = scores(gold, [baseline_stance(e.text, _speaker(e)) for e in test_set])
-    log(f"  baseline (cue labelling functions): test macro-F1 {baseline['macro_f1']:.3f}  relevance F1 {baseline['relevance_f1']:.3f}")
+    log(
+        f"  baseline (cue labelling functions): test macro-F1 {baseline['macro_f1']:.3f}  relevance F1 {baseline['relevance_f1']:.3f}"
+    )
 
     cv = cross_validate(train_set, seed=seed, log=log)
     best_c, best_t = max(cv, key=lambda k: (cv[k]["macro_f1"], -k[0], -k[1]))
-    model = StanceClassifier(C=best_c, threshold=best_t, random_state=seed).fit(_pairs(train_set), [e.stance for e in train_set])
+    model = StanceClassifier(C=best_c, threshold=best_t, random_state=seed).fit(
+        _pairs(train_set), [e.stance for e in train_set]
+    )
     predicted = list(model.predict(_pairs(test_set)))
     test_scores = scores(gold, predicted)
-    log(f"  chosen: scikit-learn C={best_c}, threshold {best_t}: test macro-F1 {test_scores['macro_f1']:.3f}  relevance F1 {test_scores['relevance_f1']:.3f}")
+    log(
+        f"  chosen: scikit-learn C={best_c}, threshold {best_t}: test macro-F1 {test_scores['macro_f1']:.3f}  relevance F1 {test_scores['relevance_f1']:.3f}"
+    )
     slots = slot_accuracy(test_set, [extract_slots(e.text, e.stance, _speaker(e), e.context) for e in test_set])
     log(f"  slots on test (gold stance): {slots}")
 
@@ -155,14 +176,18 @@ def train(models_dir: Path, corpus_dir: Path = ANNOTATIONS, seed: int = 0, spacy
         textcat_t = max(textcat_cv, key=lambda t: (textcat_cv[t]["macro_f1"], -t))
         textcat = TextcatModel(_fit_textcat(train_set, seed), textcat_t)
         spacy_scores = scores(gold, list(textcat.predict(_pairs(test_set))))
-        log(f"  spaCy textcat (from scratch, threshold {textcat_t}): test macro-F1 {spacy_scores['macro_f1']:.3f}  relevance F1 {spacy_scores['relevance_f1']:.3f}")
+        log(
+            f"  spaCy textcat (from scratch, threshold {textcat_t}): test macro-F1 {spacy_scores['macro_f1']:.3f}  relevance F1 {spacy_scores['relevance_f1']:.3f}"
+        )
         if textcat_cv[textcat_t]["macro_f1"] > cv[(best_c, best_t)]["macro_f1"]:
             chosen = "spaCy textcat"
     log(f"  run model, chosen by grouped cross-validation: {chosen}")
 
     human = _agreement(corpus_dir, corpus)
     for part, h in (human or {}).items():
-        log(f"  annotators ({part}): kappa {h['kappa']:.3f}, macro-F1 {h['macro_f1']:.3f}, relevance F1 {h['relevance_f1']:.3f} on {h['n']} doubly labelled sentences")
+        log(
+            f"  annotators ({part}): kappa {h['kappa']:.3f}, macro-F1 {h['macro_f1']:.3f}, relevance F1 {h['relevance_f1']:.3f} on {h['n']} doubly labelled sentences"
+        )
 
     card = {
         "name": "stance",
@@ -178,8 +203,9 @@ def train(models_dir: Path, corpus_dir: Path = ANNOTATIONS, seed: int = 0, spacy
             "file": "model.skops",
             "format": "skops (loaded with an explicit list of trusted types; never pickle)",
             "runtime": "spacy/: the same numbers as a spaCy model folder (component d2r_stance, weights in msgpack); "
-                       "what d2r run and d2r classify load, without scikit-learn" if chosen == "scikit-learn" else
-                       "spacy/: the spaCy textcat, which scored higher in grouped cross-validation; what d2r run and d2r classify load",
+            "what d2r run and d2r classify load, without scikit-learn"
+            if chosen == "scikit-learn"
+            else "spacy/: the spaCy textcat, which scored higher in grouped cross-validation; what d2r run and d2r classify load",
         },
         "data": _data_counts(corpus),
         "metrics": {
@@ -187,8 +213,12 @@ def train(models_dir: Path, corpus_dir: Path = ANNOTATIONS, seed: int = 0, spacy
             "test": test_scores,
             "baseline_test": baseline,
             "spacy_textcat_test": spacy_scores,
-            "cross_validation": {f"C={c} threshold={t}": {k: v[k] for k in ("macro_f1", "relevance_f1")} for (c, t), v in cv.items()},
-            "cross_validation_textcat": {f"threshold={t}": {k: v[k] for k in ("macro_f1", "relevance_f1")} for t, v in (textcat_cv or {}).items()},
+            "cross_validation": {
+                f"C={c} threshold={t}": {k: v[k] for k in ("macro_f1", "relevance_f1")} for (c, t), v in cv.items()
+            },
+            "cross_validation_textcat": {
+                f"threshold={t}": {k: v[k] for k in ("macro_f1", "relevance_f1")} for t, v in (textcat_cv or {}).items()
+            },
             "slots_test": slots,
             "annotator_agreement": human,
         },
@@ -213,7 +243,9 @@ def _export(model: StanceClassifier, meta: dict, folder: Path, check_items) -> N
 
     def write(tmp: Path) -> None:
         save_pipeline(StanceComponent.from_estimator(model, meta), tmp)
-        difference = float(np.abs(load_pipeline(tmp).predict_proba(check_items) - model.predict_proba(check_items)).max())
+        difference = float(
+            np.abs(load_pipeline(tmp).predict_proba(check_items) - model.predict_proba(check_items)).max()
+        )
         if difference > 1e-9:
             raise RuntimeError(f"the exported spaCy model differs from the estimator by {difference:g}")
 
@@ -263,7 +295,9 @@ def _data_counts(corpus: list[Example]) -> dict:
     return {
         "sentences": len(corpus),
         "by_label": dict(Counter(e.stance for e in corpus)),
-        "by_split": {s: dict(Counter(e.stance for e in corpus if (e.split or "train") == s)) for s in ("train", "test")},
+        "by_split": {
+            s: dict(Counter(e.stance for e in corpus if (e.split or "train") == s)) for s in ("train", "test")
+        },
         "by_source": dict(Counter(e.source.split()[0] if e.source else "unknown" for e in corpus)),
         "by_decade": dict(sorted(Counter(decade(e) for e in corpus).items())),
     }
@@ -274,8 +308,14 @@ def _versions() -> dict:
     import skops
     import spacy
 
-    return {"python": platform.python_version(), "scikit-learn": sklearn.__version__, "spacy": spacy.__version__,
-            "skops": skops.__version__, "numpy": np.__version__, "d2r": __version__}
+    return {
+        "python": platform.python_version(),
+        "scikit-learn": sklearn.__version__,
+        "spacy": spacy.__version__,
+        "skops": skops.__version__,
+        "numpy": np.__version__,
+        "d2r": __version__,
+    }
 
 
 def write_card(folder: Path, card: dict) -> None:
@@ -312,7 +352,9 @@ def card_markdown(card: dict) -> str:
         "|---|---|---|",
     ]
     for label in card["labels"]:
-        lines.append(f"| {label} | {card['data']['by_split']['train'].get(label, 0)} | {card['data']['by_split']['test'].get(label, 0)} |")
+        lines.append(
+            f"| {label} | {card['data']['by_split']['train'].get(label, 0)} | {card['data']['by_split']['test'].get(label, 0)} |"
+        )
     lines += [
         "",
         f"## Metrics ({m['split']})",
@@ -324,14 +366,27 @@ def card_markdown(card: dict) -> str:
         f"| baseline: cue labelling functions | {b['macro_f1']:.3f} | {b['relevance_f1']:.3f} | | |",
     ]
     if s:
-        lines.append(f"| spaCy textcat from scratch | {s['macro_f1']:.3f} | {s['relevance_f1']:.3f} | "
-                     + (f"{best_textcat['macro_f1']:.3f} | {best_textcat['relevance_f1']:.3f} |" if best_textcat else " | |"))
+        lines.append(
+            f"| spaCy textcat from scratch | {s['macro_f1']:.3f} | {s['relevance_f1']:.3f} | "
+            + (f"{best_textcat['macro_f1']:.3f} | {best_textcat['relevance_f1']:.3f} |" if best_textcat else " | |")
+        )
     if h:
         where = "the whole test split" if agreement_.get("test") else "doubly labelled sentences"
-        lines.append(f"| two annotators (ceiling; {where}, n={h['n']}, kappa {h['kappa']:.3f}) | {h['macro_f1']:.3f} | {h['relevance_f1']:.3f} | | |")
-    lines += ["", f"The run model (`spacy/`) is the {card['model'].get('chosen_by_cross_validation', 'scikit-learn')} model: "
-              "the family with the higher grouped cross-validated macro-F1 on the train split."]
-    lines += ["", "Per label on the test split:", "", "| label | precision | recall | F1 | support |", "|---|---|---|---|---|"]
+        lines.append(
+            f"| two annotators (ceiling; {where}, n={h['n']}, kappa {h['kappa']:.3f}) | {h['macro_f1']:.3f} | {h['relevance_f1']:.3f} | | |"
+        )
+    lines += [
+        "",
+        f"The run model (`spacy/`) is the {card['model'].get('chosen_by_cross_validation', 'scikit-learn')} model: "
+        "the family with the higher grouped cross-validated macro-F1 on the train split.",
+    ]
+    lines += [
+        "",
+        "Per label on the test split:",
+        "",
+        "| label | precision | recall | F1 | support |",
+        "|---|---|---|---|---|",
+    ]
     for label in card["labels"]:
         r = t["per_label"][label]
         lines.append(f"| {label} | {r['precision']:.3f} | {r['recall']:.3f} | {r['f1']:.3f} | {r['support']} |")

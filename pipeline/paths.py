@@ -1,0 +1,54 @@
+"""Where the project's folders are: the shipped models, the annotations, the lookup tables.
+
+``models/`` and ``corpora/`` sit at the top of the repository, beside the
+package, not inside it (the design card fixes the top level).  They are found
+from ``D2R_HOME`` when it is set, else from the package's own location (an
+editable install or a checkout), else from the working directory, so a
+non-editable install run from a checkout still finds them.  ``D2R_MODEL`` is
+read here and nowhere else.
+"""
+
+from __future__ import annotations
+
+import os
+from importlib import resources
+from pathlib import Path
+
+
+def project_root() -> Path:
+    """The folder holding ``models/`` and ``corpora/``."""
+    home = os.environ.get("D2R_HOME")
+    if home:
+        return Path(home)
+    beside_package = Path(str(resources.files("pipeline"))).resolve().parent
+    if (beside_package / "models").is_dir():
+        return beside_package
+    return Path.cwd()
+
+
+def data_dir() -> Path:
+    """``pipeline/data``: the CSV lookup tables shipped inside the package."""
+    return Path(str(resources.files("pipeline"))) / "data"
+
+
+def models_dir() -> Path:
+    return project_root() / "models"
+
+
+def annotations_dir() -> Path:
+    return project_root() / "corpora" / "annotations"
+
+
+def clauses_dir() -> Path:
+    return project_root() / "corpora" / "clauses"
+
+
+def default_model_path() -> Path:
+    """The run model: ``D2R_MODEL`` if set, else the shipped ``models/stance/spacy``
+    (a spaCy folder that loads without scikit-learn; ``model.skops`` beside it is the same model)."""
+    return Path(os.environ.get("D2R_MODEL") or models_dir() / "stance" / "spacy")
+
+
+def model_path(option: str | Path | None) -> Path:
+    """The model a command uses: its ``--model`` option, else the default."""
+    return Path(option) if option else default_model_path()

@@ -1,0 +1,173 @@
+"""``d2r run``: every stage over every input, with a cache, workers and a progress bar.
+
+1. discover: walk the inputs (folders recursively, symbolic links followed
+   once, loops detected, hidden files skipped and said so);
+2. hash every file; documents whose content hash, pipeline version and model
+   are already cached are not processed again;
+3. process the rest, one file per task, in worker processes (or on a Dask
+   cluster): ingest, segment, classify, evidence rows;
+4. assemble the tables from the cache, sort them, write them once, build the
+   report.
+
+A run killed at any moment leaves complete cache chunks only, and the output
+files are replaced atomically, so running again finishes the job with the same
+tables an uninterrupted run would have written.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import NamedTuple
+
+from pipeline import __version__
+from pipeline.ingest import doc_id_for
+from pipeline.ingest.discover import discover
+from pipeline.records import TABLES, Error, Task
+from pipeline.run.cache import ChunkStore, cache_key
+from pipeline.run.executor import Outcome
+from pipeline.run.identity import content_hash, model_identity
+from pipeline.run.process import Rows, process_file, warm_up
+
+
+@dataclass
+class RunOptions:
+    """What ``d2r run`` was asked to do (the command line's options)."""
+
+    out: Path
+    workers: int = 1
+    engine: str = "auto"
+    model_path: str | None = None
+    scheduler: str | None = None
+    time_limit: float = 120.0
+    memory_limit_mb: int = 3072
+    progress: bool = True
+    chunk_docs: int = 250
+
+
+@dataclass
+class RunSummary:
+    """The counts the command prints at the end of a run."""
+
+    files: int = 0
+    processed: int = 0
+    cached: int = 0
+    documents: int = 0
+    pages: int = 0
+    errors: int = 0
+    evidence: int = 0
+    seconds: float = 0.0
+    outputs: dict[str, int] = field(default_factory=dict)
+
+
+class Keyed(NamedTuple):
+    """An input file with its document id and its cache key."""
+
+    path: Path
+    doc_id: str
+    key: str
+
+
+def run(inputs: list[str | Path], options: RunOptions) -> RunSummary:
+    """The whole pipeline over ``inputs`` into ``options.out``; the counts of what it did."""
+    from pipeline.classify.predict import load_model
+    from pipeline.run.executor import run_dask, run_local
+
+    started = time.monotonic()
+    out = Path(options.out)
+    out.mkdir(parents=True, exist_ok=True)
+    version = f"{__version__}|{options.engine}|{model_identity(options.model_path)}"  # fails fast without a model
+    store = ChunkStore(out / ".d2r")
+
+    files, discovery_errors = discover(inputs)
+    keyed: list[Keyed] = []
+    shas: dict[str, str] = {}
+    known, current = store.hashes(), {}
+    for path in files:
+        try:
+            sha = content_hash(path, known, current)
+        except OSError as exc:
+            discovery_errors.append(Error(str(path), "discover", f"file cannot be read ({exc.strerror})"))
+            continue
+        doc_id = doc_id_for(sha, path.name)
+        shas[str(path)] = sha
+        keyed.append(Keyed(path, doc_id, cache_key(doc_id, version)))
+    store.save_hashes(current)  # this run's files only: the file does not grow with old inputs
+
+    index = store.index()
+    todo: list[Task] = []
+    queued: set[str] = set()
+    for path, _, key in keyed:
+        if key not in index and key not in queued:
+            queued.add(key)
+            todo.append(Task(str(path), shas[str(path)], options.engine, options.model_path))
+    summary = RunSummary(files=len(files), processed=len(todo), cached=len(keyed) - len(todo))
+
+    key_of = {str(p): k for p, _, k in keyed}
+    failed: dict[str, Error] = {}  # worker failures: reported, never cached, so a later run retries them
+    if todo:
+        # The model and spaCy are loaded only when there is something to read, and
+        # before the workers fork, so that they start warm.
+        load_model(options.model_path)
+        warm_up()
+        outcomes = (
+            run_dask(process_file, todo, options.scheduler)
+            if options.scheduler
+            else run_local(process_file, todo, options.workers, options.time_limit, options.memory_limit_mb)
+        )
+        failed = _drain(outcomes, len(todo), key_of, store, options)
+
+    from pipeline.aggregate.tables import assemble  # pandas: imported once the workers are done or busy
+
+    summary.outputs = assemble(out, store, keyed, discovery_errors, failed)
+    summary.documents = summary.outputs.get("documents", 0)
+    summary.pages = summary.outputs.get("pages", 0)
+    summary.errors = summary.outputs.get("errors", 0)
+    summary.evidence = summary.outputs.get("evidence", 0)
+    summary.seconds = time.monotonic() - started
+    return summary
+
+
+def _drain(
+    outcomes: Iterable[Outcome], total: int, key_of: dict[str, str], store: ChunkStore, options: RunOptions
+) -> dict[str, Error]:
+    """Collect worker outcomes into cache chunks, with a progress bar; return the worker failures.
+
+    A file that ran out of time or memory, or crashed its worker, is not cached:
+    its error is for this run's errors.csv, and the next run tries it again.
+    """
+    from tqdm import tqdm
+
+    buffer: Rows = {name: [] for name in TABLES}
+    keys: list[str] = []
+    failed: dict[str, Error] = {}
+    pages = errors = 0
+    bar = tqdm(total=total, unit="doc", desc="d2r run", disable=not options.progress, dynamic_ncols=True)
+    for n, outcome in enumerate(outcomes):
+        if n == 0:
+            # The workers are busy now: load what assembling needs (pandas, pyarrow)
+            # alongside them rather than before they start or after they finish.
+            import pipeline.aggregate.tables  # noqa: F401
+        path = outcome.item.path
+        bar.update(1)
+        if outcome.error:
+            failed[key_of[path]] = Error(path, "process", outcome.error)
+            errors += 1
+            bar.set_postfix(pages=pages, errors=errors, refresh=False)
+            continue
+        for name in TABLES:
+            buffer[name].extend(outcome.result.get(name, []))
+        pages += sum(int(d.get("pages") or 0) for d in outcome.result.get("documents", []))
+        errors += len(outcome.result.get("errors", []))
+        keys.append(key_of[path])
+        bar.set_postfix(pages=pages, errors=errors, refresh=False)
+        if len(keys) >= options.chunk_docs:
+            store.write(keys, buffer)
+            buffer = {name: [] for name in TABLES}
+            keys = []
+    if keys:
+        store.write(keys, buffer)
+    bar.close()
+    return failed
