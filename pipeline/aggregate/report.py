@@ -7,16 +7,23 @@ network, and every piece of document text is HTML-escaped.
 
 from __future__ import annotations
 
+import json
 import math
 import os
+from collections.abc import Callable
+from functools import lru_cache
 from html import escape
+from importlib import resources
 from pathlib import Path
+from string import Template
+from typing import Any
 
 import pandas as pd
 
 from pipeline import __version__
 from pipeline.countries import country_name
 from pipeline.files import atomic_write_text
+from pipeline.paths import default_model_path
 
 STANCE_COLOURS = {"affirm": "#1b9e77", "accuse": "#d95f02", "deny": "#7570b3", "admit": "#e7298a"}
 STANCES = list(STANCE_COLOURS)
@@ -151,12 +158,74 @@ def summary_counts(documents, speeches, votes, clauses, evidence, errors, files=
     return counts
 
 
-def write_report(out: Path, documents, speeches, votes, clauses, evidence, states, accusations, errors, counts) -> Path:
-    """Write ``out/report.html`` from the run's tables."""
+def write_report(
+    out: Path,
+    documents: pd.DataFrame,
+    speeches: pd.DataFrame,
+    votes: pd.DataFrame,
+    clauses: pd.DataFrame,
+    evidence: pd.DataFrame,
+    states: pd.DataFrame,
+    accusations: pd.DataFrame,
+    errors: pd.DataFrame,
+    counts: dict[str, Any],
+) -> Path:
+    """Write ``out/report.html`` from the run's tables, into the page template ``report.html``."""
     out = Path(out)
+    ev = evidence.copy() if not evidence.empty else pd.DataFrame(columns=["year", "stance"])
+    refrain = _refrain_by_year(clauses, documents)
+    evidence_columns = [
+        "symbol", "date", "speaker_iso3", "stance", "confidence", "assister", "assisted", "assistance",
+        "violation", "legal_basis", "situation", "page", "sentence",
+    ]  # fmt: skip
+    doc_link = _doc_linker(documents, out)
+    html = _template().substitute(
+        version=__version__,
+        summary="".join(f"<div class='stat'><b>{_e(v)}</b><span>{_e(k)}</span></div>" for k, v in counts.items()),
+        stances_chart=_bars_by_year(ev, "Stances", stack="stance"),
+        stances_table=_table(_per_state(states), ["iso3", "state", *STANCES, "total"], limit=60),
+        network=_network(accusations),
+        accusations_table=_table(
+            accusations, ["accuser_iso3", "accused", "assisted", "count", "first_date", "last_date"], limit=100
+        ),
+        clauses_chart=_bars_by_year(
+            refrain if not refrain.empty else pd.DataFrame(columns=["year"]), "Refrain clauses"
+        ),
+        clauses_table=_table(
+            refrain,
+            ["symbol", "para", "verb", "addressee", "mode", "assistance", "target", "legal_basis", "text"],
+            limit=200,
+        ),
+        votes_table=_table(
+            _vote_summary(votes),
+            ["symbol", "vote_seq", "subject", "outcome", "resolution", "yes", "no", "abstain", "states_no"],
+        ),
+        precision_note=_precision_note(),
+        evidence_table=_table(
+            evidence,
+            evidence_columns,
+            table_id="evidence-table",
+            limit=2000,
+            links={"page": doc_link, "symbol": doc_link},
+        ),  # fmt: skip
+        errors_table=_table(errors, ["path", "stage", "reason"], limit=500),
+    )
+    path = out / "report.html"
+    atomic_write_text(path, html)
+    return path
+
+
+@lru_cache(maxsize=1)
+def _template() -> Template:
+    """The page: HTML, CSS and the evidence filter's script, with ``$name`` slots for the run's parts."""
+    return Template((resources.files("pipeline.aggregate") / "report.html").read_text(encoding="utf-8"))
+
+
+def _doc_linker(documents: pd.DataFrame, out: Path) -> Callable[[dict[str, Any]], str]:
+    """A row's link to its document (relative to the report) and page."""
     paths = dict(zip(documents["doc_id"], documents["path"])) if not documents.empty else {}
 
-    def doc_link(row):
+    def doc_link(row: dict[str, Any]) -> str:
         path = paths.get(row.get("doc_id"))
         if not path:
             return ""
@@ -164,71 +233,60 @@ def write_report(out: Path, documents, speeches, votes, clauses, evidence, state
         page = row.get("page")
         return f"{rel}#page={page}" if page else rel
 
-    ev = evidence.copy() if not evidence.empty else pd.DataFrame(columns=["year", "stance"])
+    return doc_link
+
+
+def _refrain_by_year(clauses: pd.DataFrame, documents: pd.DataFrame) -> pd.DataFrame:
     refrain = clauses[clauses["refrain"] == True] if not clauses.empty else clauses  # noqa: E712
-    if not refrain.empty:
-        dates = dict(zip(documents["doc_id"], documents["date"]))
-        refrain = refrain.assign(year=refrain["doc_id"].map(lambda d: str(dates.get(d, ""))[:4]))
-    per_state = pd.DataFrame()
-    if not states.empty:
-        speaking = states[states["role"] == "speaker"]
-        per_state = speaking.pivot_table(index="iso3", columns="stance", values="count", aggfunc="sum", fill_value=0)
-        per_state = per_state.reindex(columns=STANCES, fill_value=0)
-        per_state["total"] = per_state.sum(axis=1)
-        per_state = per_state.sort_values(["total"], ascending=False, kind="stable").reset_index()
-        per_state.insert(1, "state", per_state["iso3"].map(country_name))
-    vote_summary = pd.DataFrame()
-    if not votes.empty:
-        vote_summary = votes.groupby(["symbol", "vote_seq", "subject", "outcome", "resolution"], as_index=False).agg(
-            yes=("vote", lambda v: int((v == "yes").sum())),
-            no=("vote", lambda v: int((v == "no").sum())),
-            abstain=("vote", lambda v: int((v == "abstain").sum())),
-            states_no=("state", lambda s: ", ".join(s[votes.loc[s.index, "vote"] == "no"])),
+    if refrain.empty:
+        return refrain
+    dates = dict(zip(documents["doc_id"], documents["date"]))
+    return refrain.assign(year=refrain["doc_id"].map(lambda d: str(dates.get(d, ""))[:4]))
+
+
+def _per_state(states: pd.DataFrame) -> pd.DataFrame:
+    """Stances per State as speaker, most active first."""
+    if states.empty:
+        return pd.DataFrame()
+    speaking = states[states["role"] == "speaker"]
+    per_state = speaking.pivot_table(index="iso3", columns="stance", values="count", aggfunc="sum", fill_value=0)
+    per_state = per_state.reindex(columns=STANCES, fill_value=0)
+    per_state["total"] = per_state.sum(axis=1)
+    per_state = per_state.sort_values(["total"], ascending=False, kind="stable").reset_index()
+    per_state.insert(1, "state", per_state["iso3"].map(country_name))
+    return per_state
+
+
+def _vote_summary(votes: pd.DataFrame) -> pd.DataFrame:
+    """One line per recorded vote: the counts and who voted against."""
+    if votes.empty:
+        return pd.DataFrame()
+    return votes.groupby(["symbol", "vote_seq", "subject", "outcome", "resolution"], as_index=False).agg(
+        yes=("vote", lambda v: int((v == "yes").sum())),
+        no=("vote", lambda v: int((v == "no").sum())),
+        abstain=("vote", lambda v: int((v == "abstain").sum())),
+        states_no=("state", lambda s: ", ".join(s[votes.loc[s.index, "vote"] == "no"])),
+    )
+
+
+def _precision_note() -> str:
+    """How far to trust a row, in the figures the model card records (never typed in here)."""
+    try:
+        card = json.loads((default_model_path().parent / "card.json").read_text(encoding="utf-8"))
+        samples = card["metrics"]["running_text_precision"]["samples"]
+        sample = next(s for s in samples if not s.get("stale"))
+    except (OSError, ValueError, KeyError, TypeError, StopIteration):
+        return (
+            "<p class=\"note\">Stances are a model's reading, not a finding: this model's precision in running text\n"
+            "has not been measured (see its card). Read the sentence before citing it.</p>"
         )
-    summary = "".join(f"<div class='stat'><b>{_e(v)}</b><span>{_e(k)}</span></div>" for k, v in counts.items())
-    html = f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>d2r report: duty to refrain evidence</title>
-<style>
-body{{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;margin:0 auto;max-width:1200px;padding:1em 2em;color:#222}}
-h1{{margin-bottom:0}} section{{margin:2em 0}} .stat{{display:inline-block;margin:0 1.5em 1em 0}}
-.stat b{{display:block;font-size:1.6em}} .stat span{{color:#666}} table{{border-collapse:collapse;font-size:.85em;width:100%}}
-th,td{{border-bottom:1px solid #ddd;padding:4px 6px;text-align:left;vertical-align:top}} th{{background:#f4f4f4;position:sticky;top:0}}
-.legend span{{display:inline-block;width:12px;height:12px;margin:0 4px 0 12px}} .empty{{color:#888}}
-#filter{{padding:6px;width:40%;margin-bottom:8px}} .note{{color:#555;font-size:.9em}}
-</style></head><body>
-<header><h1>d2r: the duty to refrain in UN documents</h1>
-<p class="note">d2r {__version__}. Every row below leads back to a document and a page; the CSV tables beside this file hold everything.</p></header>
-<section id="summary"><h2>Run summary</h2>{summary}</section>
-<section id="stances"><h2>Stances per year</h2>{_bars_by_year(ev, "Stances", stack="stance")}
-<h3>Stances per State (as speaker)</h3>{_table(per_state, ["iso3", "state", *STANCES, "total"], limit=60)}</section>
-<section id="network"><h2>Accusation network</h2><p class="note">An arrow runs from the accusing State to the State it says assists a party.</p>
-{_network(accusations)}{_table(accusations, ["accuser_iso3", "accused", "assisted", "count", "first_date", "last_date"], limit=100)}</section>
-<section id="clauses"><h2>Refrain clauses over time</h2>{_bars_by_year(refrain if not refrain.empty else pd.DataFrame(columns=["year"]), "Refrain clauses")}
-{_table(refrain, ["symbol", "para", "verb", "addressee", "mode", "assistance", "target", "legal_basis", "text"], limit=200)}</section>
-<section id="votes"><h2>Recorded votes</h2>{_table(vote_summary, ["symbol", "vote_seq", "subject", "outcome", "resolution", "yes", "no", "abstain", "states_no"])}</section>
-<section id="evidence"><h2>Evidence</h2>
-<p class="note">Stances are a model's reading, not a finding: in a checked sample of ordinary speeches
-57% of its rows had the right stance, 73% of those with confidence 0.5 or more (corpora/README.md).
-Read the sentence before citing it.</p>
-<input id="filter" type="search" placeholder="Filter the evidence (State, stance, words)" aria-label="Filter the evidence">
-{_table(evidence, ["symbol", "date", "speaker_iso3", "stance", "confidence", "assister", "assisted", "assistance", "violation", "legal_basis", "situation", "page", "sentence"], table_id="evidence-table", limit=2000, links={"page": doc_link, "symbol": doc_link})}</section>
-<section id="errors"><h2>Files not processed</h2>{_table(errors, ["path", "stage", "reason"], limit=500)}</section>
-<script>
-document.getElementById('filter').addEventListener('input', function () {{
-  var q = this.value.toLowerCase();
-  var rows = document.querySelectorAll('#evidence-table tbody tr');
-  for (var i = 0; i < rows.length; i++) {{
-    rows[i].style.display = rows[i].textContent.toLowerCase().indexOf(q) >= 0 ? '' : 'none';
-  }}
-}});
-</script>
-</body></html>
-"""
-    path = out / "report.html"
-    atomic_write_text(path, html)
-    return path
+    half = next((r for r in sample["by_confidence"] if r["min_confidence"] == 0.5), None)
+    confident = f", {half['share']:.0%} of those with confidence 0.5 or more" if half else ""
+    return (
+        '<p class="note">Stances are a model\'s reading, not a finding: in a checked sample of ordinary speeches\n'
+        f"{sample['share']:.0%} of its rows had the right stance{confident} (corpora/README.md).\n"
+        "Read the sentence before citing it.</p>"
+    )
 
 
 def rebuild_report(out: Path) -> Path:

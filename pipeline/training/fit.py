@@ -16,8 +16,6 @@ Steps, each reproducible (fixed seeds):
 from __future__ import annotations
 
 import datetime as _dt
-import json
-import platform
 import random
 from pathlib import Path
 
@@ -32,6 +30,7 @@ from pipeline.classify.slots import extract_slots
 from pipeline.classify.textcat import TextcatModel
 from pipeline.countries import to_iso3
 from pipeline.paths import annotations_dir
+from pipeline.training.card import data_counts, running_text_precision, versions, write_card
 from pipeline.training.corpus import Example, load_corpus, load_examples
 from pipeline.training.evaluate import agreement, scores, slot_accuracy
 
@@ -207,7 +206,7 @@ def train(models_dir: Path, corpus_dir: Path | None = None, seed: int = 0, spacy
             if chosen == "scikit-learn"
             else "spacy/: the spaCy textcat, which scored higher in grouped cross-validation; what d2r run and d2r classify load",
         },
-        "data": _data_counts(corpus),
+        "data": data_counts(corpus),
         "metrics": {
             "split": "fixed test split grouped by speech (one speech in five, by hash of the speech id)",
             "test": test_scores,
@@ -223,7 +222,7 @@ def train(models_dir: Path, corpus_dir: Path | None = None, seed: int = 0, spacy
             "annotator_agreement": human,
         },
         "seed": seed,
-        "versions": _versions(),
+        "versions": versions(),
     }
     meta = {"name": "stance", "version": __version__, "date": card["date"], "C": best_c, "threshold": best_t}
     model.save(models_dir / "stance" / "model.skops", meta=meta)
@@ -233,6 +232,7 @@ def train(models_dir: Path, corpus_dir: Path | None = None, seed: int = 0, spacy
         _replace_folder(models_dir / "stance" / "spacy", lambda tmp: textcat.to_disk(tmp, meta=meta))
     else:
         _export(model, meta, models_dir / "stance" / "spacy", _pairs(test_set))
+    card["metrics"]["running_text_precision"] = running_text_precision(model, corpus_dir / "precision")
     write_card(models_dir / "stance", card)
     return card
 
@@ -283,132 +283,3 @@ def _agreement(corpus_dir: Path, corpus: list[Example]) -> dict | None:
         out["test"] = agreement([first[i].stance for i in test], [second[i] for i in test])
         out["test"]["share_of_test_split"] = round(len(test) / sum(e.split == "test" for e in corpus), 3)
     return out
-
-
-def _data_counts(corpus: list[Example]) -> dict:
-    from collections import Counter
-
-    def decade(e):
-        year = next((tok for tok in e.source.replace("_", " ").split() if tok.isdigit() and len(tok) == 4), "")
-        return f"{year[:3]}0s" if year else "unknown"
-
-    return {
-        "sentences": len(corpus),
-        "by_label": dict(Counter(e.stance for e in corpus)),
-        "by_split": {
-            s: dict(Counter(e.stance for e in corpus if (e.split or "train") == s)) for s in ("train", "test")
-        },
-        "by_source": dict(Counter(e.source.split()[0] if e.source else "unknown" for e in corpus)),
-        "by_decade": dict(sorted(Counter(decade(e) for e in corpus).items())),
-    }
-
-
-def _versions() -> dict:
-    import sklearn
-    import skops
-    import spacy
-
-    return {
-        "python": platform.python_version(),
-        "scikit-learn": sklearn.__version__,
-        "spacy": spacy.__version__,
-        "skops": skops.__version__,
-        "numpy": np.__version__,
-        "d2r": __version__,
-    }
-
-
-def write_card(folder: Path, card: dict) -> None:
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "card.json").write_text(json.dumps(card, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    (folder / "card.md").write_text(card_markdown(card), encoding="utf-8")
-
-
-def card_markdown(card: dict) -> str:
-    m = card["metrics"]
-    t, b, s = m["test"], m["baseline_test"], m.get("spacy_textcat_test")
-    agreement_ = m.get("annotator_agreement") or {}
-    h = agreement_.get("test") or agreement_.get("all") or {}
-    cv = m.get("cross_validation") or {}
-    best_cv = cv.get(f"C={card['model']['C']} threshold={card['model']['threshold']}")
-    textcat_cv = m.get("cross_validation_textcat") or {}
-    best_textcat = max(textcat_cv.values(), key=lambda r: r["macro_f1"]) if textcat_cv else None
-    lines = [
-        f"# Model card: {card['name']} {card['version']}",
-        "",
-        f"- date: {card['date']}",
-        f"- task: {card['task']}",
-        f"- model: {card['model']['kind']} (C={card['model']['C']}, relevance threshold {card['model']['threshold']}, both chosen by grouped 5-fold cross-validation on the train split)",
-        f"- file: `{card['model']['file']}`, {card['model']['format']}",
-        *([f"- run time: {card['model']['runtime']}"] if card["model"].get("runtime") else []),
-        f"- trained with: `d2r train` (seed {card['seed']}); versions: "
-        + ", ".join(f"{k} {v}" for k, v in card["versions"].items()),
-        "",
-        "## Data",
-        "",
-        f"{card['data']['sentences']} sentences from `corpora/annotations/` (General Debate 1990-2021 and 2020 Security Council speeches).",
-        "",
-        "| label | train | test |",
-        "|---|---|---|",
-    ]
-    for label in card["labels"]:
-        lines.append(
-            f"| {label} | {card['data']['by_split']['train'].get(label, 0)} | {card['data']['by_split']['test'].get(label, 0)} |"
-        )
-    lines += [
-        "",
-        f"## Metrics ({m['split']})",
-        "",
-        "| | test macro-F1 (5 labels) | test F1 not-none vs none | grouped 5-fold CV macro-F1 (train split) | CV F1 not-none |",
-        "|---|---|---|---|---|",
-        f"| scikit-learn model | {t['macro_f1']:.3f} | {t['relevance_f1']:.3f} | "
-        + (f"{best_cv['macro_f1']:.3f} | {best_cv['relevance_f1']:.3f} |" if best_cv else " | |"),
-        f"| baseline: cue labelling functions | {b['macro_f1']:.3f} | {b['relevance_f1']:.3f} | | |",
-    ]
-    if s:
-        lines.append(
-            f"| spaCy textcat from scratch | {s['macro_f1']:.3f} | {s['relevance_f1']:.3f} | "
-            + (f"{best_textcat['macro_f1']:.3f} | {best_textcat['relevance_f1']:.3f} |" if best_textcat else " | |")
-        )
-    if h:
-        where = "the whole test split" if agreement_.get("test") else "doubly labelled sentences"
-        lines.append(
-            f"| two annotators (ceiling; {where}, n={h['n']}, kappa {h['kappa']:.3f}) | {h['macro_f1']:.3f} | {h['relevance_f1']:.3f} | | |"
-        )
-    lines += [
-        "",
-        f"The run model (`spacy/`) is the {card['model'].get('chosen_by_cross_validation', 'scikit-learn')} model: "
-        "the family with the higher grouped cross-validated macro-F1 on the train split.",
-    ]
-    lines += [
-        "",
-        "Per label on the test split:",
-        "",
-        "| label | precision | recall | F1 | support |",
-        "|---|---|---|---|---|",
-    ]
-    for label in card["labels"]:
-        r = t["per_label"][label]
-        lines.append(f"| {label} | {r['precision']:.3f} | {r['recall']:.3f} | {r['f1']:.3f} | {r['support']} |")
-    sl = m["slots_test"]
-    lines += [
-        "",
-        f"Slot accuracy on the {sl['n']} non-none test sentences (given the gold stance, exact match): "
-        + ", ".join(f"{k} {sl[k]:.3f}" for k in ("assister", "assisted", "assistance", "violation")),
-        "",
-        "Confusion matrix (rows gold, columns predicted; " + ", ".join(card["labels"]) + "):",
-        "",
-        "```",
-        *[" ".join(f"{v:>5}" for v in row) for row in t["confusion"]],
-        "```",
-        "",
-        "## Limits",
-        "",
-        "- English only; trained on General Debate and Security Council speech, not on resolutions or letters.",
-        "- `deny` and `admit` are rare in the corpus; their scores rest on a handful of test sentences.",
-        "- Sentences without any assistance cue are `none` by rule (codebook decision rule 1); the model never sees them.",
-        "- The annotations were made by AI assistant sessions briefed with the codebook, not by human legal experts (see corpora/README.md).",
-        "- The test split is enriched with sentences that look like complicity; in ordinary speeches a smaller share of the sentences the model flags is right (corpora/README.md, precision in running text).",
-        "",
-    ]
-    return "\n".join(lines)
