@@ -8,6 +8,8 @@ documents came from the cache.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -55,43 +57,104 @@ def _order(frame: pd.DataFrame, rank: dict[str, int], *within: str) -> pd.DataFr
     return frame.sort_values(["_rank", *within], kind="stable").drop(columns="_rank").reset_index(drop=True)
 
 
-def assemble(out: Path, store: CachedTables, keyed, discovery_errors: list[Error], failed: dict[str, Error]) -> dict:
-    """Write every table and the report; return counts for the summary.
+@dataclass
+class Tables:
+    """The run's output tables as data frames: what is written to CSV and drawn in the report."""
 
-    ``keyed`` lists every input file as (path, doc id, cache key); ``failed``
-    holds this run's worker failures by cache key (they are not cached).
+    documents: pd.DataFrame
+    speeches: pd.DataFrame
+    votes: pd.DataFrame
+    clauses: pd.DataFrame
+    evidence: pd.DataFrame
+    errors: pd.DataFrame
+    states: pd.DataFrame = field(default_factory=pd.DataFrame)
+    accusations: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+
+class Keyed(Protocol):
+    """An input file with its document id and cache key (``pipeline.run.Keyed``)."""
+
+    path: Path
+    doc_id: str
+    key: str
+
+
+def assemble(
+    out: Path, store: CachedTables, keyed: list[Keyed], discovery_errors: list[Error], failed: dict[str, Error]
+) -> dict[str, int]:
+    """Write every table and the report from the cache; return counts for the summary.
+
+    ``keyed`` lists every input file; ``failed`` holds this run's worker
+    failures by cache key (they are not cached).
     """
     from pipeline.aggregate.report import summary_counts, write_report
     from pipeline.aggregate.sentences import write_sentences
 
     index = store.index()
     chunks: dict[str, set[str]] = {}  # chunk id -> the documents wanted from it
-    for _, doc_id, key in keyed:
-        if key in index:
-            chunks.setdefault(index[key], set()).add(doc_id)
-    ordered = sorted(keyed, key=lambda item: str(item[0]))
+    for item in keyed:
+        if item.key in index:
+            chunks.setdefault(index[item.key], set()).add(item.doc_id)
+    ordered = sorted(keyed, key=lambda item: str(item.path))
     rank: dict[str, int] = {}
-    for n, (_, doc_id, _) in enumerate(ordered):
-        rank.setdefault(doc_id, n)
+    for n, item in enumerate(ordered):
+        rank.setdefault(item.doc_id, n)
 
     # The sentences file is Arrow work that releases the GIL: it runs in a thread
     # while the other tables and the report are written.
-    from concurrent.futures import ThreadPoolExecutor
-
     pool = ThreadPoolExecutor(max_workers=1)
-    source_of = {doc_id: f"{key}@{index[key]}" for _, doc_id, key in keyed if key in index}  # cache key and chunk
+    source_of = {i.doc_id: f"{i.key}@{index[i.key]}" for i in keyed if i.key in index}  # cache key and chunk
     sentences_written = pool.submit(write_sentences, store, chunks, rank, Path(out), source_of)
 
-    documents = _frame(store, chunks, "documents")
-    errors = _frame(store, chunks, "errors")
-    by_id = {row["doc_id"]: row for row in documents.to_dict("records")} if not documents.empty else {}
-    error_by_id = {}
-    if not errors.empty:
-        for row in errors.to_dict("records"):
-            error_by_id.setdefault(row["doc_id"], row)
+    documents, errors = _documents_and_errors(store, chunks, ordered, discovery_errors, failed)
+    tables = Tables(
+        documents=documents,
+        speeches=_order(_frame(store, chunks, "speeches"), rank, "seq"),
+        votes=_order(_frame(store, chunks, "votes"), rank),
+        clauses=_order(_frame(store, chunks, "clauses"), rank),
+        evidence=_order(_frame(store, chunks, "evidence"), rank, "page"),
+        errors=errors,
+    )
+    tables.states = state_summary(tables.evidence)
+    tables.accusations = accusation_network(tables.evidence)
+    write_tables(Path(out), tables)
+    n_sentences = sentences_written.result()
+    pool.shutdown()
+    counts = summary_counts(tables, files=len(keyed) + len(discovery_errors), sentences=n_sentences)
+    write_report(Path(out), tables, counts)
+    return counts
 
-    doc_rows, error_rows, first_path = [], [dict(e.row()) for e in discovery_errors], {}
-    for path, doc_id, key in ordered:
+
+def write_tables(out: Path, tables: Tables) -> None:
+    """Every CSV table, neutralised for spreadsheets, each written atomically."""
+    write_csv(tables.documents, out / "documents.csv", Document.TABLE_COLUMNS)
+    write_csv(tables.speeches, out / "speeches.csv", Speech.TABLE_COLUMNS)
+    write_csv(tables.votes, out / "votes.csv", Vote.TABLE_COLUMNS)
+    write_csv(tables.clauses, out / "clauses.csv", Clause.TABLE_COLUMNS)
+    write_csv(tables.evidence, out / "evidence.csv", Evidence.TABLE_COLUMNS)
+    write_csv(tables.errors, out / "errors.csv", list(Error.TABLE_COLUMNS))
+    write_csv(tables.states, out / "states.csv", STATE_COLUMNS)
+    write_csv(tables.accusations, out / "accusations.csv", ACCUSATION_COLUMNS)
+
+
+def _documents_and_errors(
+    store: CachedTables,
+    chunks: dict[str, set[str]],
+    ordered: list[Keyed],
+    discovery_errors: list[Error],
+    failed: dict[str, Error],
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """One documents row per file read (duplicates marked) and one errors row per file that was not."""
+    documents = _frame(store, chunks, "documents")
+    cached_errors = _frame(store, chunks, "errors")
+    by_id = {row["doc_id"]: row for row in documents.to_dict("records")} if not documents.empty else {}
+    error_by_id: dict[str, dict[str, Any]] = {}
+    for row in cached_errors.to_dict("records") if not cached_errors.empty else []:
+        error_by_id.setdefault(row["doc_id"], row)
+
+    doc_rows, error_rows = [], [dict(e.row()) for e in discovery_errors]
+    first_path: dict[str, str] = {}
+    for path, doc_id, key in ((i.path, i.doc_id, i.key) for i in ordered):
         if key in failed:
             error_rows.append(failed[key].row())
         elif doc_id in by_id:
@@ -102,45 +165,12 @@ def assemble(out: Path, store: CachedTables, keyed, discovery_errors: list[Error
                 first_path[doc_id] = str(path)
             doc_rows.append(row)
         elif doc_id in error_by_id:
-            error_rows.append(
-                {"path": str(path), "stage": error_by_id[doc_id]["stage"], "reason": error_by_id[doc_id]["reason"]}
-            )
+            cached = error_by_id[doc_id]
+            error_rows.append({"path": str(path), "stage": cached["stage"], "reason": cached["reason"]})
         else:  # cannot happen unless the cache was tampered with; never drop a file silently
             error_rows.append({"path": str(path), "stage": "assemble", "reason": "no result in the cache; run again"})
-    documents = pd.DataFrame(doc_rows, columns=Document.TABLE_COLUMNS)
     errors = pd.DataFrame(error_rows, columns=list(Error.TABLE_COLUMNS)).sort_values(["path", "stage"], kind="stable")
-
-    speeches = _order(_frame(store, chunks, "speeches"), rank, "seq")
-    votes = _order(_frame(store, chunks, "votes"), rank)
-    clauses = _order(_frame(store, chunks, "clauses"), rank)
-    evidence = _order(_frame(store, chunks, "evidence"), rank, "page")
-
-    out = Path(out)
-    write_csv(documents, out / "documents.csv", Document.TABLE_COLUMNS)
-    write_csv(speeches, out / "speeches.csv", Speech.TABLE_COLUMNS)
-    write_csv(votes, out / "votes.csv", Vote.TABLE_COLUMNS)
-    write_csv(clauses, out / "clauses.csv", Clause.TABLE_COLUMNS)
-    write_csv(evidence, out / "evidence.csv", Evidence.TABLE_COLUMNS)
-    write_csv(errors, out / "errors.csv", list(Error.TABLE_COLUMNS))
-    states = state_summary(evidence)
-    write_csv(states, out / "states.csv", STATE_COLUMNS)
-    accusations = accusation_network(evidence)
-    write_csv(accusations, out / "accusations.csv", ACCUSATION_COLUMNS)
-    n_sentences = sentences_written.result()
-    pool.shutdown()
-
-    counts = summary_counts(
-        documents,
-        speeches,
-        votes,
-        clauses,
-        evidence,
-        errors,
-        files=len(keyed) + len(discovery_errors),
-        sentences=n_sentences,
-    )
-    write_report(out, documents, speeches, votes, clauses, evidence, states, accusations, errors, counts)
-    return counts
+    return pd.DataFrame(doc_rows, columns=Document.TABLE_COLUMNS), errors
 
 
 def _summarise(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
