@@ -226,12 +226,12 @@ def test_baseline_labelling_functions():
 
 def test_the_spacy_textcat_learns_a_slice_and_loads_as_a_run_model(corpus, tmp_path):
     from pipeline.classify.textcat import TextcatModel
-    from pipeline.training.fit import _fit_textcat
+    from pipeline.training.crossval import fit_textcat
 
     relevant = [e for e in corpus if e.stance == "accuse" and has_cue(e.text)][:80]
     none = [e for e in corpus if e.stance == "none" and has_cue(e.text)][:80]
     slice_ = relevant + none
-    model = TextcatModel(_fit_textcat(slice_, seed=0), threshold=0.5)
+    model = TextcatModel(fit_textcat(slice_, seed=0), threshold=0.5)
     model.to_disk(tmp_path / "textcat", meta={"name": "stance-textcat"})
     loaded = load_model(str(tmp_path / "textcat"))  # the run path takes a textcat folder too
     assert isinstance(loaded, TextcatModel) and loaded.threshold == 0.5
@@ -268,7 +268,7 @@ def test_slots_read_backed_by_and_a_pronoun_resolved_from_context():
 
 def test_agreement_is_reported_on_the_test_split(tmp_path):
     from pipeline.training.corpus import load_examples
-    from pipeline.training.fit import _agreement
+    from pipeline.training.fit import annotator_agreement
 
     rows = [
         {"id": "a", "text": "x", "speaker": "FRA", "source": "s1", "stance": "accuse", "split": "test", "speech": "s1"},
@@ -288,7 +288,7 @@ def test_agreement_is_reported_on_the_test_split(tmp_path):
     second = [dict(rows[0]), dict(rows[1], stance="accuse"), dict(rows[2])]
     (tmp_path / "agreement" / "second.jsonl").write_text("\n".join(json.dumps(r) for r in second) + "\n")
     corpus_ = load_examples(tmp_path / "first.jsonl")
-    result = _agreement(tmp_path, corpus_)
+    result = annotator_agreement(tmp_path, corpus_)
     assert result["all"]["n"] == 3 and result["test"]["n"] == 2
     assert result["test"]["share_of_test_split"] == 1.0
     assert result["test"]["observed_agreement"] == 0.5

@@ -44,8 +44,8 @@ from pipeline.classify.cues import has_cue  # noqa: E402
 from pipeline.classify.model import StanceClassifier  # noqa: E402
 from pipeline.countries import country_name  # noqa: E402
 from pipeline.training.corpus import load_corpus, split_of  # noqa: E402
+from pipeline.training.crossval import pairs, speaker_of  # noqa: E402
 from pipeline.training.evaluate import scores  # noqa: E402
-from pipeline.training.fit import _pairs, _speaker  # noqa: E402
 
 PUBLISHED_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
 EPOCHS, RATE, BATCH, MAX_PIECES, THRESHOLD, SEED = 3, 5e-5, 16, 128, 0.3, 0
@@ -138,7 +138,7 @@ def _model_files(folder: Path) -> Path:
 
 
 def _pair(ex) -> tuple[str, str]:
-    code = _speaker(ex)
+    code = speaker_of(ex)
     return ex.text, f"Speaker: {(country_name(code) if code else '') or 'unknown'}. Before: {ex.context[:300]}"
 
 
@@ -214,7 +214,7 @@ def main() -> None:
     start = time.time()
     encoded = predict_proba(encoder, tokenizer, test)
     rate = sum(has_cue(e.text) for e in test) / (time.time() - start)
-    linear = StanceClassifier.load(MODEL).predict_proba(_pairs(test))
+    linear = StanceClassifier.load(MODEL).predict_proba(pairs(test))
     gold = [e.stance for e in test]
     print(f"\ntest split, {len(test):,} sentences, threshold {THRESHOLD}")
     for name, proba in (

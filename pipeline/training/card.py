@@ -229,11 +229,19 @@ def running_text_precision(model: Any, folder: Path) -> dict[str, Any] | None:
             if kept:
                 by_conf.append({"min_confidence": floor, "n": len(kept), "share": round(sum(kept) / len(kept), 3)})
         low, high = _wilson(sum(right), len(right))
-        samples.append({
-            "name": path.stem, "file": f"corpora/annotations/precision/{path.name}", "n": len(rows),
-            "share": round(sum(right) / len(rows), 3), "low": round(low, 3), "high": round(high, 3),
-            "by_confidence": by_conf, "model_agreement": round(same, 3), "stale": same < 0.95,
-        })
+        samples.append(
+            {
+                "name": path.stem,
+                "file": f"corpora/annotations/precision/{path.name}",
+                "n": len(rows),
+                "share": round(sum(right) / len(rows), 3),
+                "low": round(low, 3),
+                "high": round(high, 3),
+                "by_confidence": by_conf,
+                "model_agreement": round(same, 3),
+                "stale": same < 0.95,
+            }
+        )
     return {"samples": samples} if samples else None
 
 

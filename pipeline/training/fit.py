@@ -17,126 +17,53 @@ from __future__ import annotations
 
 import datetime as _dt
 import random
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
-from sklearn.model_selection import StratifiedGroupKFold
 
 from pipeline import __version__
-from pipeline.classify import LABELS, decide, gated_texts
+from pipeline.classify import LABELS, Item
 from pipeline.classify.cues import baseline_stance
 from pipeline.classify.model import StanceClassifier
 from pipeline.classify.slots import extract_slots
 from pipeline.classify.textcat import TextcatModel
-from pipeline.countries import to_iso3
 from pipeline.paths import annotations_dir
 from pipeline.training.card import data_counts, running_text_precision, versions, write_card
 from pipeline.training.corpus import Example, load_corpus, load_examples
+from pipeline.training.crossval import cross_validate, cross_validate_textcat, fit_textcat, pairs, speaker_of
 from pipeline.training.evaluate import agreement, scores, slot_accuracy
 
-CONFIG = Path(__file__).with_name("textcat.cfg")
-C_GRID = (3.0, 10.0, 30.0)
-THRESHOLDS = (0.2, 0.3, 0.4, 0.5)
+
+@dataclass
+class _Linear:
+    """The linear model chosen by grouped cross-validation, and its scores."""
+
+    model: StanceClassifier
+    C: float
+    threshold: float
+    cv: dict[tuple[float, float], dict[str, Any]]
+    test: dict[str, Any]
 
 
-def _speaker(ex: Example) -> str:
-    return to_iso3(ex.speaker) or ex.speaker
+@dataclass
+class _Textcat:
+    """The spaCy textcat trained for comparison, and its scores."""
+
+    model: TextcatModel | None = None
+    cv: dict[float, dict[str, Any]] | None = None
+    test: dict[str, Any] | None = None
 
 
-def _pairs(examples):
-    return [(e.text, _speaker(e), e.context) for e in examples]
-
-
-def _out_of_fold(train: list[Example], fit_predict, folds: int = 5, seed: int = 0, log=None):
-    """Gold labels and out-of-fold scores over speech-grouped folds (no speech in two folds).
-
-    ``fit_predict(train_part, held_out)`` returns the held-out part's scores in
-    ``LABELS`` order; the folds are the same for every model given the same seed.
-    """
-    y = np.array([e.stance for e in train])
-    splitter = StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=seed)
-    gold, proba = [], []
-    for fold, (tr, te) in enumerate(splitter.split(np.zeros(len(y)), y, [e.speech for e in train]), 1):
-        if log:
-            log(f"  fold {fold} of {folds} ...")
-        proba.append(fit_predict([train[i] for i in tr], [train[i] for i in te]))
-        gold += list(y[te])
-    return gold, np.vstack(proba)
-
-
-def cross_validate(
-    train: list[Example], grid=C_GRID, thresholds=THRESHOLDS, folds: int = 5, seed: int = 0, log=print
-) -> dict:
-    """Grouped cross-validated scores for each (C, threshold); speeches never straddle folds."""
-    results = {}
-    for C in grid:
-
-        def fit_predict(part, held_out):
-            model = StanceClassifier(C=C, random_state=seed)  # noqa: B023 (used within its iteration)
-            model.fit(_pairs(part), [e.stance for e in part])
-            return model.predict_proba(_pairs(held_out))
-
-        gold, proba = _out_of_fold(train, fit_predict, folds, seed)
-        for t in thresholds:
-            results[(C, t)] = scores(gold, list(decide(proba, t)))
-            log(
-                f"  C={C:<5} threshold={t:<4} grouped {folds}-fold CV macro-F1 {results[(C, t)]['macro_f1']:.3f}"
-                f"  relevance F1 {results[(C, t)]['relevance_f1']:.3f}"
-            )
-    return results
-
-
-def _fit_textcat(train: list[Example], seed: int = 0):
-    """A spaCy ``textcat`` from scratch (``textcat.cfg``) over the same model texts the linear model reads.
-
-    Like the linear model it sees only sentences with an assistance cue, in the
-    speaker's terms, with their context and ``near`` words (``gated_texts``).
-    """
-    import spacy  # noqa: F401  (registers the architectures)
-    from spacy.training import Example as SpacyExample
-    from spacy.util import fix_random_seed, load_config, load_model_from_config, minibatch
-
-    fix_random_seed(seed)
-    config = load_config(CONFIG)
-    nlp = load_model_from_config(config, auto_fill=True, validate=True)
-    textcat = nlp.get_pipe("textcat")
-    for label in LABELS:
-        textcat.add_label(label)
-    idx, texts = gated_texts(_pairs(train))
-    examples = [
-        SpacyExample.from_dict(
-            nlp.make_doc(text), {"cats": {label: float(label == train[i].stance) for label in LABELS}}
-        )
-        for i, text in zip(idx, texts)
-    ]
-    optimizer = nlp.initialize(lambda: examples)
-    rng = random.Random(seed)
-    for _ in range(config["training"]["max_epochs"]):
-        rng.shuffle(examples)
-        for batch in minibatch(examples, size=32):
-            nlp.update(batch, sgd=optimizer, drop=config["training"]["dropout"])
-    return nlp
-
-
-def cross_validate_textcat(
-    train: list[Example], thresholds=THRESHOLDS, folds: int = 5, seed: int = 0, log=print
-) -> dict:
-    """The spaCy textcat's grouped cross-validated scores per threshold, on the linear model's folds."""
-
-    def fit_predict(part, held_out):
-        return TextcatModel(_fit_textcat(part, seed)).predict_proba(_pairs(held_out))
-
-    log("  spaCy textcat, grouped cross-validation:")
-    gold, proba = _out_of_fold(train, fit_predict, folds, seed, log)
-    results = {t: scores(gold, list(decide(proba, t))) for t in thresholds}
-    for t, r in results.items():
-        log(
-            f"  spaCy textcat threshold={t:<4} grouped {folds}-fold CV macro-F1 {r['macro_f1']:.3f}  relevance F1 {r['relevance_f1']:.3f}"
-        )
-    return results
-
-
-def train(models_dir: Path, corpus_dir: Path | None = None, seed: int = 0, spacy_model: bool = True, log=print) -> dict:
+def train(
+    models_dir: Path,
+    corpus_dir: Path | None = None,
+    seed: int = 0,
+    spacy_model: bool = True,
+    log: Callable[[str], None] = print,
+) -> dict[str, Any]:
     """Train, evaluate and save the stance models; return the model card as a dict."""
     corpus_dir = Path(corpus_dir) if corpus_dir else annotations_dir()
     random.seed(seed)
@@ -149,46 +76,74 @@ def train(models_dir: Path, corpus_dir: Path | None = None, seed: int = 0, spacy
     log(f"corpus: {len(corpus)} sentences ({len(train_set)} train, {len(test_set)} test)")
 
     gold = [e.stance for e in test_set]
-    baseline = scores(gold, [baseline_stance(e.text, _speaker(e)) for e in test_set])
-    log(
-        f"  baseline (cue labelling functions): test macro-F1 {baseline['macro_f1']:.3f}  relevance F1 {baseline['relevance_f1']:.3f}"
-    )
-
-    cv = cross_validate(train_set, seed=seed, log=log)
-    best_c, best_t = max(cv, key=lambda k: (cv[k]["macro_f1"], -k[0], -k[1]))
-    model = StanceClassifier(C=best_c, threshold=best_t, random_state=seed).fit(
-        _pairs(train_set), [e.stance for e in train_set]
-    )
-    predicted = list(model.predict(_pairs(test_set)))
-    test_scores = scores(gold, predicted)
-    log(
-        f"  chosen: scikit-learn C={best_c}, threshold {best_t}: test macro-F1 {test_scores['macro_f1']:.3f}  relevance F1 {test_scores['relevance_f1']:.3f}"
-    )
-    slots = slot_accuracy(test_set, [extract_slots(e.text, e.stance, _speaker(e), e.context) for e in test_set])
+    baseline = scores(gold, [baseline_stance(e.text, speaker_of(e)) for e in test_set])
+    log(f"  baseline (cue labelling functions): test {_figures(baseline)}")
+    linear = _choose_linear(train_set, test_set, seed, log)
+    slots = slot_accuracy(test_set, [extract_slots(e.text, e.stance, speaker_of(e), e.context) for e in test_set])
     log(f"  slots on test (gold stance): {slots}")
-
+    textcat = _textcat(train_set, test_set, seed, log) if spacy_model else _Textcat()
     # The two model families compete on the same grouped folds; the better
     # cross-validated macro-F1 becomes the run model (models/stance/spacy).
-    spacy_scores, textcat_cv, textcat, chosen = None, None, None, "scikit-learn"
-    if spacy_model:
-        textcat_cv = cross_validate_textcat(train_set, seed=seed, log=log)
-        textcat_t = max(textcat_cv, key=lambda t: (textcat_cv[t]["macro_f1"], -t))
-        textcat = TextcatModel(_fit_textcat(train_set, seed), textcat_t)
-        spacy_scores = scores(gold, list(textcat.predict(_pairs(test_set))))
-        log(
-            f"  spaCy textcat (from scratch, threshold {textcat_t}): test macro-F1 {spacy_scores['macro_f1']:.3f}  relevance F1 {spacy_scores['relevance_f1']:.3f}"
-        )
-        if textcat_cv[textcat_t]["macro_f1"] > cv[(best_c, best_t)]["macro_f1"]:
+    chosen = "scikit-learn"
+    if textcat.cv:
+        best = max(textcat.cv.values(), key=lambda r: r["macro_f1"])
+        if best["macro_f1"] > linear.cv[(linear.C, linear.threshold)]["macro_f1"]:
             chosen = "spaCy textcat"
     log(f"  run model, chosen by grouped cross-validation: {chosen}")
-
-    human = _agreement(corpus_dir, corpus)
+    human = annotator_agreement(corpus_dir, corpus)
     for part, h in (human or {}).items():
-        log(
-            f"  annotators ({part}): kappa {h['kappa']:.3f}, macro-F1 {h['macro_f1']:.3f}, relevance F1 {h['relevance_f1']:.3f} on {h['n']} doubly labelled sentences"
-        )
+        log(f"  annotators ({part}): kappa {h['kappa']:.3f}, {_figures(h)} on {h['n']} doubly labelled sentences")
 
-    card = {
+    card = _card(corpus, linear, textcat, baseline, slots, human, chosen, seed)
+    _save(models_dir, linear, textcat, chosen, card, pairs(test_set))
+    card["metrics"]["running_text_precision"] = running_text_precision(linear.model, corpus_dir / "precision")
+    write_card(models_dir / "stance", card)
+    return card
+
+
+def _figures(result: dict[str, Any]) -> str:
+    return f"macro-F1 {result['macro_f1']:.3f}  relevance F1 {result['relevance_f1']:.3f}"
+
+
+def _choose_linear(train_set: list[Example], test_set: list[Example], seed: int, log: Callable[[str], None]) -> _Linear:
+    """C and threshold by grouped 5-fold CV on the train split; then fit on all of it and score on test."""
+    cv = cross_validate(train_set, seed=seed, log=log)
+    best_c, best_t = max(cv, key=lambda k: (cv[k]["macro_f1"], -k[0], -k[1]))
+    model = StanceClassifier(C=best_c, threshold=best_t, random_state=seed)
+    model.fit(pairs(train_set), [e.stance for e in train_set])
+    test = scores([e.stance for e in test_set], list(model.predict(pairs(test_set))))
+    log(f"  chosen: scikit-learn C={best_c}, threshold {best_t}: test {_figures(test)}")
+    return _Linear(model, best_c, best_t, cv, test)
+
+
+def _textcat(train_set: list[Example], test_set: list[Example], seed: int, log: Callable[[str], None]) -> _Textcat:
+    """The spaCy textcat from scratch: threshold by grouped CV, fitted on the train split, scored on test."""
+    cv = cross_validate_textcat(train_set, seed=seed, log=log)
+    threshold = max(cv, key=lambda t: (cv[t]["macro_f1"], -t))
+    model = TextcatModel(fit_textcat(train_set, seed), threshold)
+    test = scores([e.stance for e in test_set], list(model.predict(pairs(test_set))))
+    log(f"  spaCy textcat (from scratch, threshold {threshold}): test {_figures(test)}")
+    return _Textcat(model, cv, test)
+
+
+def _card(
+    corpus: list[Example],
+    linear: _Linear,
+    textcat: _Textcat,
+    baseline: dict[str, Any],
+    slots: dict[str, Any],
+    human: dict[str, Any] | None,
+    chosen: str,
+    seed: int,
+) -> dict[str, Any]:
+    """The model card as a dict (``card.json``)."""
+    runtime = (
+        "spacy/: the same numbers as a spaCy model folder (component d2r_stance, weights in msgpack); "
+        "what d2r run and d2r classify load, without scikit-learn"
+        if chosen == "scikit-learn"
+        else "spacy/: the spaCy textcat, which scored higher in grouped cross-validation; what d2r run and d2r classify load"
+    )
+    return {
         "name": "stance",
         "version": __version__,
         "date": _dt.date.today().isoformat(),
@@ -196,27 +151,25 @@ def train(models_dir: Path, corpus_dir: Path | None = None, seed: int = 0, spacy
         "labels": list(LABELS),
         "model": {
             "kind": "scikit-learn: cue gate, TF-IDF word 1-2-grams + char 3-4-grams (with the words within 6 of each assistance word marked near), class-balanced logistic regression, sigmoid-calibrated",
-            "C": best_c,
-            "threshold": best_t,
+            "C": linear.C,
+            "threshold": linear.threshold,
             "chosen_by_cross_validation": chosen,
             "file": "model.skops",
             "format": "skops (loaded with an explicit list of trusted types; never pickle)",
-            "runtime": "spacy/: the same numbers as a spaCy model folder (component d2r_stance, weights in msgpack); "
-            "what d2r run and d2r classify load, without scikit-learn"
-            if chosen == "scikit-learn"
-            else "spacy/: the spaCy textcat, which scored higher in grouped cross-validation; what d2r run and d2r classify load",
+            "runtime": runtime,
         },
         "data": data_counts(corpus),
         "metrics": {
             "split": "fixed test split grouped by speech (one speech in five, by hash of the speech id)",
-            "test": test_scores,
+            "test": linear.test,
             "baseline_test": baseline,
-            "spacy_textcat_test": spacy_scores,
+            "spacy_textcat_test": textcat.test,
             "cross_validation": {
-                f"C={c} threshold={t}": {k: v[k] for k in ("macro_f1", "relevance_f1")} for (c, t), v in cv.items()
+                f"C={c} threshold={t}": {k: v[k] for k in ("macro_f1", "relevance_f1")}
+                for (c, t), v in linear.cv.items()
             },
             "cross_validation_textcat": {
-                f"threshold={t}": {k: v[k] for k in ("macro_f1", "relevance_f1")} for t, v in (textcat_cv or {}).items()
+                f"threshold={t}": {k: v[k] for k in ("macro_f1", "relevance_f1")} for t, v in (textcat.cv or {}).items()
             },
             "slots_test": slots,
             "annotator_agreement": human,
@@ -224,17 +177,27 @@ def train(models_dir: Path, corpus_dir: Path | None = None, seed: int = 0, spacy
         "seed": seed,
         "versions": versions(),
     }
-    meta = {"name": "stance", "version": __version__, "date": card["date"], "C": best_c, "threshold": best_t}
-    model.save(models_dir / "stance" / "model.skops", meta=meta)
-    if textcat is not None:
-        textcat.to_disk(models_dir / "stance-spacy", meta=meta)  # to_disk records its own threshold
-    if chosen == "spaCy textcat":
-        _replace_folder(models_dir / "stance" / "spacy", lambda tmp: textcat.to_disk(tmp, meta=meta))
+
+
+def _save(
+    models_dir: Path, linear: _Linear, textcat: _Textcat, chosen: str, card: dict[str, Any], check_items: list[Item]
+) -> None:
+    """The estimator (skops), the run model (spaCy folder) and the textcat, each written whole."""
+    meta = {
+        "name": "stance",
+        "version": __version__,
+        "date": card["date"],
+        "C": linear.C,
+        "threshold": linear.threshold,
+    }
+    linear.model.save(models_dir / "stance" / "model.skops", meta=meta)
+    if textcat.model is not None:
+        textcat.model.to_disk(models_dir / "stance-spacy", meta=meta)  # to_disk records its own threshold
+    if chosen == "spaCy textcat" and textcat.model is not None:
+        run_model = textcat.model
+        _replace_folder(models_dir / "stance" / "spacy", lambda tmp: run_model.to_disk(tmp, meta=meta))
     else:
-        _export(model, meta, models_dir / "stance" / "spacy", _pairs(test_set))
-    card["metrics"]["running_text_precision"] = running_text_precision(model, corpus_dir / "precision")
-    write_card(models_dir / "stance", card)
-    return card
+        _export(linear.model, meta, models_dir / "stance" / "spacy", check_items)
 
 
 def _export(model: StanceClassifier, meta: dict, folder: Path, check_items) -> None:
@@ -263,7 +226,7 @@ def _replace_folder(folder: Path, write) -> None:
     tmp.rename(folder)
 
 
-def _agreement(corpus_dir: Path, corpus: list[Example]) -> dict | None:
+def annotator_agreement(corpus_dir: Path, corpus: list[Example]) -> dict | None:
     """Agreement of the first labels with the second labelling (``annotations/agreement/``).
 
     ``test``: on the test split's sentences only, the ceiling the model's test
