@@ -9,9 +9,10 @@ speaker's code only in the output tables.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from functools import lru_cache
 
-from pipeline.countries import find_mentions
+from pipeline.countries import Mention, find_mentions
 from pipeline.lookups import cue_pattern, patterns_by
 
 _PASSIVE = re.compile(
@@ -55,78 +56,104 @@ def violation_of(text: str) -> str:
     return "unspecified"
 
 
+@dataclass
+class _Reading:
+    """Who a sentence names, and where: what the slot rules read."""
+
+    pivot: int  # where the first support word is: assisters come before it, recipients after
+    others: list[Mention]  # the States and actors named, the speaker excepted
+    actors: list[Mention]
+    states: list[Mention]
+    by: list[Mention]  # States after a passive "supplied ... by"
+    backed: list[Mention]  # "Iran-backed": the hyphen keeps the name out of find_mentions
+
+
 def extract_slots(text: str, stance: str, speaker_iso3: str = "", context: str = "") -> dict[str, str]:
     """The four slots for a sentence of the given stance (all empty for ``none``).
 
     ``context`` (the sentence before) is read only to resolve a pronoun that
     opens an accusation ("It has moved terrorists ..."), as the codebook asks.
     """
-    empty = {"assister": "", "assisted": "", "assistance": "", "violation": ""}
     if stance == "none" or not stance:
-        return empty
-    mentions = find_mentions(text)
-    support = _pivot().search(text)
-    pivot = support.start() if support else len(text) // 2
-    others = [m for m in mentions if m.code != speaker_iso3]
-    actors = [m for m in others if m.kind in ("actor", "government")]
-    states = [m for m in others if m.kind in ("state", "adjective")]
-
-    passive = _PASSIVE.search(text)
-    by = [m for m in states if passive and m.start > passive.end()]
-    # "Iran-backed militias": the hyphen keeps the name out of find_mentions, so read it here.
-    backed = [
-        m
-        for b in _BACKED.finditer(text)
-        for m in find_mentions(b.group(1))
-        if m.kind in ("state", "adjective") and m.code != speaker_iso3
-    ]
-
-    assisted = ""
-    after = [m for m in others if m.start >= pivot and not (by and m is by[0])]
-    governments = [m for m in actors if m.code.endswith("Government")]
-    if stance == "admit" and governments:
-        assisted = governments[0].code  # an admission names the Government it helps
-    elif actors:
-        assisted = (next((m for m in actors if m.start >= pivot), actors[0])).code
-    elif after:
-        assisted = after[0].code
-    elif _TERROR.search(text):
-        assisted = "terrorists"  # "sponsors of terrorism": the annotators' form for an unnamed recipient
-
-    assister = ""
-    if stance in ("deny", "admit"):
-        assister = "SPEAKER"
-    else:
-        group = _words()["group"][0][1].search(text)
-        before = [m for m in states if m.start < pivot and m.code != assisted]
-        if backed:
-            assister = backed[0].code
-        if not assister and by:
-            assister = by[0].code
-        if not assister and stance == "accuse" and context and _PRONOUN.match(text):
-            # "It has moved terrorists into Libya": the subject is named in the sentence before;
-            # the States in this sentence are then places, not the assister.
-            named = [
-                m
-                for m in find_mentions(context)
-                if m.kind in ("state", "adjective") and m.code not in (speaker_iso3, assisted)
-            ]
-            assister = named[0].code if named else ""
-        if not assister and before:
-            assister = before[0].code  # "Turkey and Qatar arm ...": the first named, as the codebook's annotators do
-        if not assister and group:
-            assister = group.group(0)
-        if not assister and stance == "affirm" and _SELF_REFRAIN.search(text):
-            assister = "SPEAKER"
-        if not assister and stance == "accuse":
-            rest = [m for m in states if m.code != assisted]
-            assister = rest[0].code if rest else ""
+        return {"assister": "", "assisted": "", "assistance": "", "violation": ""}
+    reading = _read(text, speaker_iso3)
+    assisted = _assisted(reading, stance, text)
+    assister = (
+        "SPEAKER" if stance in ("deny", "admit") else _assister(reading, stance, text, speaker_iso3, context, assisted)
+    )
     return {
         "assister": assister,
         "assisted": assisted if assisted != assister else "",
         "assistance": assistance_of(text),
         "violation": violation_of(text),
     }
+
+
+def _read(text: str, speaker_iso3: str) -> _Reading:
+    mentions = find_mentions(text)
+    support = _pivot().search(text)
+    others = [m for m in mentions if m.code != speaker_iso3]
+    states = [m for m in others if m.kind in ("state", "adjective")]
+    passive = _PASSIVE.search(text)
+    backed = [
+        m
+        for b in _BACKED.finditer(text)
+        for m in find_mentions(b.group(1))
+        if m.kind in ("state", "adjective") and m.code != speaker_iso3
+    ]
+    return _Reading(
+        pivot=support.start() if support else len(text) // 2,
+        others=others,
+        actors=[m for m in others if m.kind in ("actor", "government")],
+        states=states,
+        by=[m for m in states if passive and m.start > passive.end()],
+        backed=backed,
+    )
+
+
+def _assisted(r: _Reading, stance: str, text: str) -> str:
+    """Who receives the support: an actor first, else the first State after the support word."""
+    after = [m for m in r.others if m.start >= r.pivot and not (r.by and m is r.by[0])]
+    governments = [m for m in r.actors if m.code.endswith("Government")]
+    if stance == "admit" and governments:
+        return str(governments[0].code)  # an admission names the Government it helps
+    if r.actors:
+        return str(next((m for m in r.actors if m.start >= r.pivot), r.actors[0]).code)
+    if after:
+        return str(after[0].code)
+    if _TERROR.search(text):
+        return "terrorists"  # "sponsors of terrorism": the annotators' form for an unnamed recipient
+    return ""
+
+
+def _assister(r: _Reading, stance: str, text: str, speaker_iso3: str, context: str, assisted: str) -> str:
+    """Who gives the support, by the first rule that names someone (in the order the annotators read)."""
+    if r.backed:
+        return str(r.backed[0].code)
+    if r.by:
+        return str(r.by[0].code)
+    if stance == "accuse" and context and _PRONOUN.match(text):
+        # "It has moved terrorists into Libya": the subject is named in the sentence before;
+        # the States in this sentence are then places, not the assister.
+        named = [
+            m
+            for m in find_mentions(context)
+            if m.kind in ("state", "adjective") and m.code not in (speaker_iso3, assisted)
+        ]
+        if named:
+            return str(named[0].code)
+    before = [m for m in r.states if m.start < r.pivot and m.code != assisted]
+    if before:
+        return str(before[0].code)  # "Turkey and Qatar arm ...": the first named, as the codebook's annotators do
+    group = _words()["group"][0][1].search(text)
+    if group:
+        return group.group(0)
+    if stance == "affirm" and _SELF_REFRAIN.search(text):
+        return "SPEAKER"
+    if stance == "accuse":
+        rest = [m for m in r.states if m.code != assisted]
+        return str(rest[0].code) if rest else ""
+    return ""
 
 
 def resolve_speaker(value: str, speaker_iso3: str) -> str:

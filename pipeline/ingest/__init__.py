@@ -40,20 +40,7 @@ def ingest(path: str | Path, data: bytes | None = None, engine: str = "auto") ->
         raise InputError(f"unsupported file type {suffix or '(no extension)'}; d2r reads .pdf, .txt, .html")
     if not data:
         raise InputError("empty file (0 bytes)")
-    html_title, engine_used = "", "text"
-    if suffix == ".pdf":
-        if not data.lstrip()[:1024].startswith(b"%PDF") and b"%PDF" not in data[:1024]:
-            raise InputError("not a PDF (no %PDF header)")
-        try:
-            raw_pages, engine_used = read_pdf(path, engine)
-        except PdfError as exc:
-            raise InputError(str(exc)) from None
-        pages = clean_pages(raw_pages)
-    elif suffix in (".html", ".htm"):
-        raw_pages, html_title = read_html(data)
-        pages, engine_used = [p.strip() for p in raw_pages], "html"
-    else:
-        pages = [p.strip("\n") for p in read_text(data)]
+    pages, html_title, engine_used = _pages(path, data, suffix, engine)
     if not any(p.strip() for p in pages):
         raise InputError("no text in the file")
     meta = read_metadata(path, pages, html_title)
@@ -76,3 +63,19 @@ def ingest(path: str | Path, data: bytes | None = None, engine: str = "auto") ->
         doc.status = "skipped"
         doc.error = f"language {meta.language}: only English documents are processed"
     return doc
+
+
+def _pages(path: Path, data: bytes, suffix: str, engine: str) -> tuple[list[str], str, str]:
+    """The file's page texts, the HTML title (if any) and the engine that read them."""
+    if suffix == ".pdf":
+        if not data.lstrip()[:1024].startswith(b"%PDF") and b"%PDF" not in data[:1024]:
+            raise InputError("not a PDF (no %PDF header)")
+        try:
+            raw_pages, engine_used = read_pdf(path, engine)
+        except PdfError as exc:
+            raise InputError(str(exc)) from None
+        return clean_pages(raw_pages), "", engine_used
+    if suffix in (".html", ".htm"):
+        raw_pages, html_title = read_html(data)
+        return [p.strip() for p in raw_pages], html_title, "html"
+    return [p.strip("\n") for p in read_text(data)], "", "text"

@@ -82,27 +82,8 @@ def run(inputs: list[str | Path], options: RunOptions) -> RunSummary:
     store = ChunkStore(out / ".d2r")
 
     files, discovery_errors = discover(inputs)
-    keyed: list[Keyed] = []
-    shas: dict[str, str] = {}
-    known, current = store.hashes(), {}
-    for path in files:
-        try:
-            sha = content_hash(path, known, current)
-        except OSError as exc:
-            discovery_errors.append(Error(str(path), "discover", f"file cannot be read ({exc.strerror})"))
-            continue
-        doc_id = doc_id_for(sha, path.name)
-        shas[str(path)] = sha
-        keyed.append(Keyed(path, doc_id, cache_key(doc_id, version)))
-    store.save_hashes(current)  # this run's files only: the file does not grow with old inputs
-
-    index = store.index()
-    todo: list[Task] = []
-    queued: set[str] = set()
-    for path, _, key in keyed:
-        if key not in index and key not in queued:
-            queued.add(key)
-            todo.append(Task(str(path), shas[str(path)], options.engine, options.model_path))
+    keyed, shas = _key_files(files, store, version, discovery_errors)
+    todo = _todo(keyed, shas, store.index(), options)
     summary = RunSummary(files=len(files), processed=len(todo), cached=len(keyed) - len(todo))
 
     key_of = {str(p): k for p, _, k in keyed}
@@ -128,6 +109,40 @@ def run(inputs: list[str | Path], options: RunOptions) -> RunSummary:
     summary.evidence = summary.outputs.get("evidence", 0)
     summary.seconds = time.monotonic() - started
     return summary
+
+
+def _key_files(
+    files: list[Path], store: ChunkStore, version: str, errors: list[Error]
+) -> tuple[list[Keyed], dict[str, str]]:
+    """Every readable file with its document id and cache key; its content hash by path.
+
+    A file that cannot be read joins ``errors``.
+    """
+    keyed: list[Keyed] = []
+    shas: dict[str, str] = {}
+    known, current = store.hashes(), {}
+    for path in files:
+        try:
+            sha = content_hash(path, known, current)
+        except OSError as exc:
+            errors.append(Error(str(path), "discover", f"file cannot be read ({exc.strerror})"))
+            continue
+        doc_id = doc_id_for(sha, path.name)
+        shas[str(path)] = sha
+        keyed.append(Keyed(path, doc_id, cache_key(doc_id, version)))
+    store.save_hashes(current)  # this run's files only: the file does not grow with old inputs
+    return keyed, shas
+
+
+def _todo(keyed: list[Keyed], shas: dict[str, str], index: dict[str, str], options: RunOptions) -> list[Task]:
+    """One task per document not in the cache (a file given twice is read once)."""
+    todo: list[Task] = []
+    queued: set[str] = set()
+    for path, _, key in keyed:
+        if key not in index and key not in queued:
+            queued.add(key)
+            todo.append(Task(str(path), shas[str(path)], options.engine, options.model_path))
+    return todo
 
 
 def _drain(
