@@ -5,7 +5,7 @@ PY      = $(VENV)/bin/python
 D2R     = $(VENV)/bin/d2r
 OUT    ?= out
 
-.PHONY: install run test test-fast bench train report clean
+.PHONY: install run lint test test-fast bench train report clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,8 +19,14 @@ install: $(VENV)/.installed
 run: install
 	$(D2R) run corpora/sample --out $(OUT)
 
-## the full test suite (slow end-to-end tests included)
-test: install
+## lint, format and type checks of the package (ruff, mypy)
+lint: install
+	$(VENV)/bin/ruff check pipeline tests benchmarks corpora/tools
+	$(VENV)/bin/ruff format --check pipeline
+	$(VENV)/bin/mypy
+
+## the checks above, then the full test suite (slow end-to-end tests included)
+test: lint
 	$(PY) -m pytest -q
 
 ## the quick tests only

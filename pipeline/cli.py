@@ -50,7 +50,7 @@ def run(
     memory_limit: int = typer.Option(3072, "--memory-limit", help="Megabytes one file may use in its worker."),
     batch: int = typer.Option(250, "--batch", min=1, help="Documents per cache chunk (smaller: less lost on a crash)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
-):
+) -> None:
     """Ingest, segment, classify and aggregate every document into OUT (tables + report.html)."""
     from pipeline.ingest.pdf import ENGINES
     from pipeline.run import RunOptions
@@ -100,7 +100,7 @@ def classify(
     model: Optional[Path] = typer.Option(
         None, "--model", help="Stance model folder or .skops file (default: models/stance/spacy)."
     ),
-):
+) -> None:
     """Classify sentences from a JSON Lines file."""
     from pipeline.classify.predict import classify as classify_items
     from pipeline.classify.predict import load_model
@@ -133,7 +133,7 @@ def train(
         "--no-spacy",
         help="Skip the spaCy textcat (its grouped cross-validation is most of the training time, about 25 minutes on 2 cores); the scikit-learn model is then the run model.",
     ),
-):
+) -> None:
     """Train the stance models from corpora/ into models/ and write the model card."""
     from pipeline.paths import annotations_dir, models_dir
     from pipeline.training.fit import train as train_models
@@ -154,7 +154,7 @@ def evaluate(
         None, "--model", help="Stance model folder or .skops file (default: models/stance/spacy)."
     ),
     as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
-):
+) -> None:
     """Per-label precision, recall, F1, macro-F1 and confusion matrix against GOLD."""
     from pipeline.classify.predict import classify as classify_items
     from pipeline.classify.predict import load_model
@@ -181,7 +181,7 @@ def annotate(
     out: Optional[Path] = typer.Option(
         None, "--out", help="Annotation file (default: corpora/annotations/annotated_<date>.jsonl)."
     ),
-):
+) -> None:
     """Label the sentences the model is least sure about, one key each; appends to corpora/annotations/."""
     from pipeline.training.annotate import annotate_session
 
@@ -193,7 +193,7 @@ def annotate(
 
 
 @app.command()
-def report(out: Path = typer.Argument(..., help="An output folder of 'd2r run'.")):
+def report(out: Path = typer.Argument(..., help="An output folder of 'd2r run'.")) -> None:
     """Rebuild DIR/report.html from the tables in DIR."""
     from pipeline.aggregate.report import rebuild_report
 

@@ -136,7 +136,8 @@ def _names_by_first_word() -> dict[str, list[str]]:
     every name took a quarter of a millisecond per sentence)."""
     grouped: dict[str, list[str]] = {}
     for name in sorted(_mention_lookup(), key=len, reverse=True):
-        grouped.setdefault(re.match(r"\w+", name).group(0), []).append(name)
+        first = re.match(r"\w+", name)
+        grouped.setdefault(first.group(0) if first else name, []).append(name)
     return grouped
 
 

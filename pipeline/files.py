@@ -40,6 +40,7 @@ def atomic_write_bytes(path: str | Path, data: bytes) -> None:
 
 
 def atomic_write_text(path: str | Path, text: str) -> None:
+    """Write UTF-8 text so that a reader sees the old file or the whole new one, never a part."""
     atomic_write_bytes(path, text.encode("utf-8"))
 
 

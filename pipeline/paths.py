@@ -32,14 +32,17 @@ def data_dir() -> Path:
 
 
 def models_dir() -> Path:
+    """The folder of shipped and trained models."""
     return project_root() / "models"
 
 
 def annotations_dir() -> Path:
+    """The folder of stance annotations (``corpora/annotations``)."""
     return project_root() / "corpora" / "annotations"
 
 
 def clauses_dir() -> Path:
+    """The folder of the clause corpus (``corpora/clauses``)."""
     return project_root() / "corpora" / "clauses"
 
 

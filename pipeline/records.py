@@ -15,6 +15,10 @@ from typing import Any
 
 @dataclass
 class Document:
+    """One input file as read: identity, metadata from its first page, and its pages' text (a
+    ``documents.csv`` row).
+    """
+
     doc_id: str
     path: str
     sha256: str
@@ -40,6 +44,8 @@ class Document:
 
 @dataclass
 class Speech:
+    """One statement in a record, with its speaker, delegation, role and pages (a ``speeches.csv`` row)."""
+
     doc_id: str
     symbol: str
     seq: int
@@ -63,6 +69,8 @@ class Speech:
 
 @dataclass
 class Vote:
+    """One State's vote on one decision (a ``votes.csv`` row)."""
+
     doc_id: str
     symbol: str
     vote_seq: int
@@ -82,6 +90,8 @@ class Vote:
 
 @dataclass
 class Clause:
+    """One paragraph of a resolution, with its refrain flag and slots (a ``clauses.csv`` row)."""
+
     doc_id: str
     symbol: str
     para: str
@@ -107,6 +117,8 @@ class Clause:
 
 @dataclass
 class Sentence:
+    """One sentence of a speech with its page and offsets (a ``sentences.parquet`` row, before its stance)."""
+
     sentence_id: str
     doc_id: str
     seq: int  # speech number; 0 where the document has no speeches
@@ -126,6 +138,10 @@ class Sentence:
 
 @dataclass
 class Evidence:
+    """One sentence the stance model did not call ``none``, with its slots and where it is (an
+    ``evidence.csv`` row).
+    """
+
     evidence_id: str
     doc_id: str
     symbol: str
@@ -157,6 +173,8 @@ class Evidence:
 
 @dataclass
 class Error:
+    """Why one input, or one part of it, did not come out (an ``errors.csv`` row)."""
+
     path: str
     stage: str
     reason: str
@@ -200,6 +218,16 @@ class Unit:
 
 # Every table a document's results are cached in, in the order they are written.
 TABLES = ("documents", "speeches", "votes", "clauses", "sentences", "evidence", "errors")
+
+# The files ``d2r run`` writes into ``--out`` (beside report.html): each cached
+# table but the sentences as CSV, the two tables counted from the evidence, and
+# the sentences with their stances as Parquet.
+OUTPUT_FILES = (
+    *(f"{t}.csv" for t in TABLES if t != "sentences"),
+    "states.csv",
+    "accusations.csv",
+    "sentences.parquet",
+)
 
 # The columns of sentences.parquet: a sentence with the stance it was given.
 SENTENCE_COLUMNS = [

@@ -8,18 +8,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+from pipeline.records import OUTPUT_FILES  # one list of the run's files
+
 ROOT = Path(__file__).resolve().parents[1]
-OUTPUT_FILES = (
-    "documents.csv",
-    "speeches.csv",
-    "votes.csv",
-    "clauses.csv",
-    "evidence.csv",
-    "states.csv",
-    "accusations.csv",
-    "errors.csv",
-    "sentences.parquet",
-)
 
 
 def d2r(*args: str, timeout: float = 900, check: bool = True, input: str = "") -> subprocess.CompletedProcess:

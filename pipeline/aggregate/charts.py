@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from html import escape
+from typing import cast
 
 import pandas as pd
 
@@ -39,12 +40,12 @@ def bars_by_year(frame: pd.DataFrame, title: str, stack: str | None = None) -> s
     parts.append(f"<line x1='{pad}' y1='{height}' x2='{width - 10}' y2='{height}' stroke='#444'/>")
     parts.append(f"<text x='4' y='14' font-size='11'>{top}</text><text x='4' y='{height}' font-size='11'>0</text>")
     for i, year in enumerate(years):
-        x, base = pad + i * step + 2, height
+        x, base = pad + i * step + 2, float(height)
         for key in keys:
             n = counts[year].get(key, 0)
             if not n:
                 continue
-            h = (height - 20) * n / top
+            h = (height - 20) * n / top  # float: bars are placed to a tenth of a pixel
             colour = STANCE_COLOURS.get(key, "#4477aa")
             parts.append(
                 f"<rect x='{x:.1f}' y='{base - h:.1f}' width='{max(2, step - 4):.1f}' height='{h:.1f}' fill='{colour}'><title>{escape(year)} {escape(key)}: {n}</title></rect>"
@@ -67,7 +68,7 @@ def network_chart(accusations: pd.DataFrame, limit: int = 40) -> str:
     """Accuser -> accused arrows on a circle, the strongest ``limit`` pairs."""
     if accusations.empty:
         return "<p class='empty'>No accusation naming an assister in this run.</p>"
-    pairs = accusations.groupby(["accuser_iso3", "accused"], as_index=False)["count"].sum()
+    pairs = cast(pd.DataFrame, accusations.groupby(["accuser_iso3", "accused"], as_index=False)["count"].sum())
     pairs = pairs.sort_values(["count", "accuser_iso3", "accused"], ascending=[False, True, True]).head(limit)
     nodes = sorted(set(pairs["accuser_iso3"]) | set(pairs["accused"]))
     size, r = 520, 200
@@ -83,11 +84,11 @@ def network_chart(accusations: pd.DataFrame, limit: int = 40) -> str:
         f"<svg role='img' aria-label='accusation network' width='{size}' height='{size}' viewBox='0 0 {size} {size}'>",
         "<defs><marker id='arrow' viewBox='0 0 10 10' refX='10' refY='5' markerWidth='6' markerHeight='6' orient='auto'><path d='M0,0 L10,5 L0,10 z' fill='#d95f02'/></marker></defs>",
     ]
-    for row in pairs.itertuples(index=False):
-        (x1, y1), (x2, y2) = pos[row.accuser_iso3], pos[row.accused]
-        w = 1 + 4 * row.count / top
+    for accuser, accused, count in pairs[["accuser_iso3", "accused", "count"]].itertuples(index=False, name=None):
+        (x1, y1), (x2, y2) = pos[accuser], pos[accused]
+        w = 1 + 4 * count / top
         parts.append(
-            f"<line x1='{x1:.0f}' y1='{y1:.0f}' x2='{x2:.0f}' y2='{y2:.0f}' stroke='#d95f02' stroke-opacity='0.6' stroke-width='{w:.1f}' marker-end='url(#arrow)'><title>{html_text(row.accuser_iso3)} accuses {html_text(row.accused)}: {row.count}</title></line>"
+            f"<line x1='{x1:.0f}' y1='{y1:.0f}' x2='{x2:.0f}' y2='{y2:.0f}' stroke='#d95f02' stroke-opacity='0.6' stroke-width='{w:.1f}' marker-end='url(#arrow)'><title>{html_text(accuser)} accuses {html_text(accused)}: {count}</title></line>"
         )
     for node, (x, y) in pos.items():
         parts.append(

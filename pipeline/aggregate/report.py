@@ -198,7 +198,7 @@ def rebuild_report(out: Path) -> Path:
 
     out = Path(out)
 
-    def read(name):
+    def read(name: str) -> pd.DataFrame:
         path = out / f"{name}.csv"
         if not path.exists():
             raise FileNotFoundError(f"{path} not found; run 'd2r run ... --out {out}' first")

@@ -9,6 +9,7 @@ Files are written atomically (temporary file, then rename).
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import pandas as pd
 
@@ -17,7 +18,10 @@ from pipeline.files import atomic_write_text
 _TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def neutralise(value):
+def neutralise(value: object) -> object:
+    """A cell a spreadsheet will not run as a formula: text opening with = + - @ or a control character gets
+    a leading apostrophe.
+    """
     if isinstance(value, str) and value.startswith(_TRIGGERS):
         return "'" + value
     return value
@@ -30,7 +34,7 @@ def unneutralise(value: str) -> str:
     return value
 
 
-def write_csv(frame: pd.DataFrame, path, columns: list[str]) -> None:
+def write_csv(frame: pd.DataFrame, path: str | Path, columns: list[str]) -> None:
     """Write ``frame`` with exactly ``columns``, text cells neutralised, atomically."""
     frame = frame.reindex(columns=columns)
     for column in frame.columns:

@@ -9,7 +9,9 @@ run's file.  Only pyarrow is needed here (no pandas).
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -23,10 +25,13 @@ ROW_GROUP = 131_072
 
 
 def sentences_path(out: Path) -> Path:
+    """Where a run folder keeps its sentences with their stances."""
     return Path(out) / "sentences.parquet"
 
 
-def write_sentences(store, chunks, rank, out: Path, source_of: dict[str, str]) -> int:
+def write_sentences(
+    store: Any, chunks: dict[str, set[str]], rank: dict[str, int], out: Path, source_of: dict[str, str]
+) -> int:
     """Every sentence, in document order then by offset, into one Parquet file.
 
     A document's sentences are a contiguous run, in offset order, both in its
@@ -80,7 +85,7 @@ def _held(path: Path, manifest: Path) -> dict[str, str]:
     return {}
 
 
-def _pieces_from_chunks(store, chunks: dict[str, set[str]], rank) -> list[tuple[int, pa.Table]]:
+def _pieces_from_chunks(store: Any, chunks: dict[str, set[str]], rank: dict[str, int]) -> list[tuple[int, pa.Table]]:
     """(rank, rows) of the wanted documents of each chunk, in document order."""
     pieces, taken = [], set()
     for chunk_id in sorted(chunks):
@@ -96,7 +101,9 @@ def _pieces_from_chunks(store, chunks: dict[str, set[str]], rank) -> list[tuple[
     return pieces
 
 
-def _merged(path: Path, reused: set[str], rank, fresh: list[tuple[int, pa.Table]]):
+def _merged(
+    path: Path, reused: set[str], rank: dict[str, int], fresh: list[tuple[int, pa.Table]]
+) -> Iterator[pa.Table]:
     """The reused documents' runs from the last file and the fresh ones, in document order.
 
     Consecutive reused runs with nothing to insert between them go out as one
@@ -105,7 +112,7 @@ def _merged(path: Path, reused: set[str], rank, fresh: list[tuple[int, pa.Table]
     fresh = list(fresh)
     last = -1
     for table in _row_groups(path):
-        span = None  # [start, end) of rows to pass on together
+        span: list[int] | None = None  # [start, end) of rows to pass on together
         for doc_id, start, end in _run_bounds(table):
             if doc_id not in reused:
                 if span:
@@ -129,7 +136,7 @@ def _merged(path: Path, reused: set[str], rank, fresh: list[tuple[int, pa.Table]
         yield piece
 
 
-def _row_groups(path: Path):
+def _row_groups(path: Path) -> Iterator[pa.Table]:
     """The file's row groups in order, the next one read (off the GIL) while the caller works on this one."""
     from concurrent.futures import ThreadPoolExecutor
 
@@ -146,7 +153,7 @@ def _row_groups(path: Path):
             yield table
 
 
-def _write(path: Path, pieces) -> int:
+def _write(path: Path, pieces: Iterable[pa.Table]) -> int:
     """Write the pieces, in order, as row groups of ``ROW_GROUP`` rows; return the row count.
 
     Each group is combined into one block before it is written: Parquet's
@@ -173,13 +180,13 @@ def _write(path: Path, pieces) -> int:
     return total
 
 
-def _runs(table: pa.Table):
+def _runs(table: pa.Table) -> Iterator[tuple[str, pa.Table]]:
     """(doc id, its rows) for each run of one document's rows."""
     for doc_id, start, end in _run_bounds(table):
         yield doc_id, table.slice(start, end - start)
 
 
-def _run_bounds(table: pa.Table):
+def _run_bounds(table: pa.Table) -> Iterator[tuple[str, int, int]]:
     """(doc id, first row, end row) for each run of one document's rows."""
     if not table.num_rows:
         return
@@ -190,7 +197,7 @@ def _run_bounds(table: pa.Table):
         yield names[codes[start]], start, end
 
 
-def _codes(column) -> tuple[list[str], np.ndarray]:
+def _codes(column: Any) -> tuple[list[str], np.ndarray]:
     """A string column as (distinct values, integer code per row): comparisons on integers."""
     encoded = pc.dictionary_encode(column).combine_chunks()
     return encoded.dictionary.to_pylist(), encoded.indices.to_numpy(zero_copy_only=False)

@@ -8,10 +8,11 @@ documents came from the cache.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 import pandas as pd
 
@@ -74,13 +75,16 @@ class Tables:
 class Keyed(Protocol):
     """An input file with its document id and cache key (``pipeline.run.Keyed``)."""
 
-    path: Path
-    doc_id: str
-    key: str
+    @property
+    def path(self) -> Path: ...
+    @property
+    def doc_id(self) -> str: ...
+    @property
+    def key(self) -> str: ...
 
 
 def assemble(
-    out: Path, store: CachedTables, keyed: list[Keyed], discovery_errors: list[Error], failed: dict[str, Error]
+    out: Path, store: CachedTables, keyed: Sequence[Keyed], discovery_errors: list[Error], failed: dict[str, Error]
 ) -> dict[str, int]:
     """Write every table and the report from the cache; return counts for the summary.
 
@@ -147,9 +151,11 @@ def _documents_and_errors(
     """One documents row per file read (duplicates marked) and one errors row per file that was not."""
     documents = _frame(store, chunks, "documents")
     cached_errors = _frame(store, chunks, "errors")
-    by_id = {row["doc_id"]: row for row in documents.to_dict("records")} if not documents.empty else {}
+    by_id: dict[str, dict[str, Any]] = (
+        {row["doc_id"]: row for row in _records(documents)} if not documents.empty else {}
+    )
     error_by_id: dict[str, dict[str, Any]] = {}
-    for row in cached_errors.to_dict("records") if not cached_errors.empty else []:
+    for row in _records(cached_errors) if not cached_errors.empty else []:
         error_by_id.setdefault(row["doc_id"], row)
 
     doc_rows, error_rows = [], [dict(e.row()) for e in discovery_errors]
@@ -226,3 +232,8 @@ def accusation_network(evidence: pd.DataFrame) -> pd.DataFrame:
         columns={"speaker_iso3": "accuser_iso3", "assister": "accused", "strongest_evidence_id": "example_evidence_id"}
     )
     return network.reindex(columns=ACCUSATION_COLUMNS)
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """The frame's rows as dicts keyed by column name."""
+    return cast("list[dict[str, Any]]", frame.to_dict("records"))

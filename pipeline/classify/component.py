@@ -25,7 +25,9 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import srsly
@@ -33,6 +35,9 @@ from spacy.language import Language
 
 from pipeline.classify import LABELS, decide, gated_scores
 from pipeline.errors import ModelFileError
+
+if TYPE_CHECKING:
+    from spacy.tokens import Doc
 
 WEIGHTS = "weights.msgpack"
 # scikit-learn's defaults for the vectorizers d2r trains (token_pattern, white-space folding).
@@ -42,6 +47,7 @@ _WHITE_SPACES = re.compile(r"\s\s+")
 
 @Language.factory("d2r_stance", default_config={"threshold": 0.5, "gate": True})
 def make_stance_component(nlp: Language, name: str, threshold: float, gate: bool) -> StanceComponent:
+    """spaCy's factory for the ``d2r_stance`` component (how ``spacy.load`` rebuilds it from a model folder)."""
     return StanceComponent(nlp, name, threshold=threshold, gate=gate)
 
 
@@ -60,7 +66,7 @@ class StanceComponent:
 
     # -- export -----------------------------------------------------------
     @classmethod
-    def from_estimator(cls, estimator, meta: dict | None = None) -> StanceComponent:
+    def from_estimator(cls, estimator: Any, meta: dict[str, Any] | None = None) -> StanceComponent:
         """The numbers of a fitted :class:`StanceClassifier`, copied out of scikit-learn."""
         calibrated = estimator.model_.calibrated_classifiers_
         if len(calibrated) != 1 or calibrated[0].method != "sigmoid":
@@ -93,7 +99,7 @@ class StanceComponent:
         component.meta_ = dict(meta or getattr(estimator, "meta_", {}) or {})
         return component
 
-    def _set_linear(self, coef, intercept, cal_a, cal_b, model_classes) -> None:
+    def _set_linear(self, coef: Any, intercept: Any, cal_a: Any, cal_b: Any, model_classes: Sequence[Any]) -> None:
         n_features = sum(len(part["terms"]) for part in self._parts)
         n_classes = len(model_classes)
         if (
@@ -120,11 +126,11 @@ class StanceComponent:
         self._idf = np.concatenate([part["idf"] for part in self._parts]) if self._parts else np.zeros(0)
 
     # -- prediction -------------------------------------------------------
-    def predict_proba(self, X) -> np.ndarray:
+    def predict_proba(self, X: Iterable[Any]) -> np.ndarray:
         """Scores in ``LABELS`` order for ``(text, speaker, context)`` items; ``none`` = 1 past the gate."""
         return gated_scores(X, self.gate, lambda texts: self._calibrated(self._decision(texts)), self.model_classes_)
 
-    def predict(self, X) -> np.ndarray:
+    def predict(self, X: Iterable[Any]) -> np.ndarray:
         return self.decide(self.predict_proba(X), self.threshold)
 
     def decide(self, proba: np.ndarray, threshold: float) -> np.ndarray:
@@ -186,13 +192,13 @@ class StanceComponent:
         return proba
 
     # -- spaCy component --------------------------------------------------
-    def __call__(self, doc):
+    def __call__(self, doc: Doc) -> Doc:
         """``doc.cats`` for one sentence; ``doc.user_data`` may hold ``speaker`` and ``context``."""
         item = (doc.text, doc.user_data.get("speaker", ""), doc.user_data.get("context", ""))
         doc.cats = {label: float(p) for label, p in zip(LABELS, self.predict_proba([item])[0])}
         return doc
 
-    def to_disk(self, path, exclude=()) -> None:
+    def to_disk(self, path: str | Path, exclude: Iterable[str] = ()) -> None:
         path = Path(path)
         path.mkdir(parents=True, exist_ok=True)
         srsly.write_msgpack(
@@ -212,7 +218,7 @@ class StanceComponent:
             },
         )
 
-    def from_disk(self, path, exclude=()) -> StanceComponent:
+    def from_disk(self, path: str | Path, exclude: Iterable[str] = ()) -> StanceComponent:
         data = srsly.read_msgpack(Path(path) / WEIGHTS)
         self._parts = [dict(part, idf=np.asarray(part["idf"], dtype=np.float64)) for part in data["parts"]]
         self.meta_ = dict(data.get("meta") or {})
@@ -232,7 +238,7 @@ def _columns(grams: list[str], vocabulary: dict[str, int]) -> list[int]:
     return [vocabulary[gram] for gram in grams if gram in vocabulary]
 
 
-def _word_grams(text: str, ngram_range) -> list[str]:
+def _word_grams(text: str, ngram_range: tuple[int, int]) -> list[str]:
     """scikit-learn's ``word`` analyzer (lowercased text, default token pattern)."""
     low, high = ngram_range
     tokens = _TOKEN.findall(text)
@@ -242,7 +248,7 @@ def _word_grams(text: str, ngram_range) -> list[str]:
     return grams
 
 
-def _char_wb(word: str, ngram_range) -> list[str]:
+def _char_wb(word: str, ngram_range: tuple[int, int]) -> list[str]:
     """scikit-learn's ``char_wb`` analyzer for one (lowercased) word: padded, a short word once."""
     word = " " + word + " "
     length = len(word)

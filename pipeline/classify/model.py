@@ -22,7 +22,9 @@ are loaded against an explicit list of trusted types, never through pickle.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
@@ -48,7 +50,7 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
         self.random_state = random_state
 
     # -- training ---------------------------------------------------------
-    def fit(self, X, y):
+    def fit(self, X: Iterable[Any], y: Iterable[str]) -> StanceClassifier:
         items, y = as_items(X), np.asarray(y)
         self.classes_ = np.array(LABELS)
         keep, texts = gated_texts(items, self.gate)
@@ -67,7 +69,7 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
         return self
 
     # -- prediction -------------------------------------------------------
-    def predict_proba(self, X) -> np.ndarray:
+    def predict_proba(self, X: Iterable[Any]) -> np.ndarray:
         return gated_scores(
             X,
             self.gate,
@@ -75,7 +77,7 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
             self.model_.classes_,
         )
 
-    def predict(self, X) -> np.ndarray:
+    def predict(self, X: Iterable[Any]) -> np.ndarray:
         return self.decide(self.predict_proba(X), self.threshold)
 
     def decide(self, proba: np.ndarray, threshold: float) -> np.ndarray:
@@ -155,7 +157,7 @@ TRUSTED_TYPES = [
 ]
 
 
-def load_skops(path: str | Path):
+def load_skops(path: str | Path) -> Any:
     """Load a skops archive, refusing pickle files and any type not in TRUSTED_TYPES."""
     import zipfile
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any
 
 from pipeline.classify import LABELS
 from pipeline.classify.slots import extract_slots
@@ -12,6 +14,8 @@ from pipeline.paths import model_path
 
 @dataclass
 class Prediction:
+    """The stance a model gives one sentence, with its confidence, the five scores and the slots."""
+
     stance: str
     confidence: float
     scores: dict[str, float] = field(default_factory=dict)
@@ -19,7 +23,7 @@ class Prediction:
 
 
 @lru_cache(maxsize=4)
-def load_model(path: str | None = None):
+def load_model(path: str | None = None) -> Any:
     """The stance model at ``path``: a spaCy model folder written by ``d2r train``
     (default: the shipped ``models/stance/spacy``; ``models/stance-spacy`` is the
     textcat trained for comparison) or a ``.skops`` estimator file.
@@ -27,23 +31,26 @@ def load_model(path: str | None = None):
     Both give ``predict_proba``, ``decide`` and ``threshold``; the folder loads
     in a fraction of the time because it needs no scikit-learn.
     """
-    path = model_path(path)
-    if path.is_dir():
+    folder = model_path(path)
+    if folder.is_dir():
         from pipeline.classify.component import load_pipeline
         from pipeline.classify.textcat import TextcatModel, is_textcat_folder
 
-        return TextcatModel.load(path) if is_textcat_folder(path) else load_pipeline(path)
+        return TextcatModel.load(folder) if is_textcat_folder(folder) else load_pipeline(folder)
     from pipeline.classify.model import StanceClassifier
 
-    return StanceClassifier.load(path)
+    return StanceClassifier.load(folder)
 
 
-def model_name(model) -> str:
+def model_name(model: Any) -> str:
+    """The model's name and version as written in ``evidence.csv`` (``model`` column)."""
     meta = getattr(model, "meta_", {}) or {}
     return f"{meta.get('name', 'stance')}-{meta.get('version', '0')}"
 
 
-def classify(items, model, batch_size: int = 4096, details: str = "all") -> list[Prediction]:
+def classify(
+    items: Iterable[tuple[str, ...]], model: Any, batch_size: int = 4096, details: str = "all"
+) -> list[Prediction]:
     """Predictions for sentences given as ``(text, speaker_iso3[, context])`` tuples, in order.
 
     ``details="relevant"`` fills the five scores and the slots only for

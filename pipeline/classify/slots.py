@@ -40,8 +40,9 @@ def _words() -> dict[str, list[tuple[str, re.Pattern[str]]]]:
 
 
 def assistance_of(text: str) -> str:
-    found = [(p.search(text), value) for value, p in _words()["assistance"]]
-    found = [(m.start(), value) for m, value in found if m]
+    """The kind of assistance a sentence names first (arms, funds, ...), or ``unspecified``."""
+    matches = [(p.search(text), value) for value, p in _words()["assistance"]]
+    found = [(m.start(), value) for m, value in matches if m]
     if not found:
         return "unspecified"
     if any(value == "military" for _, value in found):
@@ -50,6 +51,7 @@ def assistance_of(text: str) -> str:
 
 
 def violation_of(text: str) -> str:
+    """The grave crime a sentence names (first row of ``slot_words.csv`` that matches), or ``unspecified``."""
     for value, pattern in _words()["violation"]:
         if pattern.search(text):
             return value

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pipeline.classify.predict import Prediction
 from pipeline.classify.slots import resolve_speaker
 from pipeline.countries import country_name
 from pipeline.evidence.legal_basis import clause_tags, evidence_tags
@@ -9,7 +10,7 @@ from pipeline.evidence.situations import situation_of
 from pipeline.records import Clause, Document, Evidence, Sentence
 
 
-def make_evidence(doc: Document, sentence: Sentence, prediction, model: str) -> Evidence:
+def make_evidence(doc: Document, sentence: Sentence, prediction: Prediction, model: str) -> Evidence:
     """One ``evidence.csv`` row; ``SPEAKER`` in the slots becomes the speaker's code."""
     slots = {k: resolve_speaker(v, sentence.speaker_iso3) for k, v in prediction.slots.items()}
     speaker = sentence.speaker or country_name(sentence.speaker_iso3)

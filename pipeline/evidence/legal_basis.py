@@ -18,6 +18,8 @@ from pipeline.lookups import read_table
 
 @dataclass(frozen=True)
 class Rule:
+    """One row of ``legal_basis.csv``: the tag given to evidence or clauses whose values it allows."""
+
     tag: str
     applies_to: str
     stance: frozenset
@@ -34,6 +36,7 @@ def _values(cell: str) -> frozenset:
 
 @lru_cache(maxsize=1)
 def rules() -> tuple[Rule, ...]:
+    """The legal-basis rules, read once from ``pipeline/data/legal_basis.csv``."""
     return tuple(
         Rule(
             tag=row["tag"],

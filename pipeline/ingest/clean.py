@@ -50,10 +50,10 @@ def join_hyphens(pages: list[str]) -> list[str]:
     the joined form is kept when the document itself uses it, the hyphen when
     the document uses the hyphenated form or the second part is capitalised.
     """
-    vocabulary = set()
+    vocabulary: set[str] = set()
     for page in pages:
         vocabulary.update(w.lower() for w in _WORD.findall(page.replace("\ufffe", "-")))
-    hyphenated = set()
+    hyphenated: set[str] = set()
     for page in pages:
         hyphenated.update(m.group(0).lower() for m in re.finditer(r"\b[A-Za-z]+-[A-Za-z]+\b", page))
 

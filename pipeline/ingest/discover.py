@@ -8,12 +8,13 @@ hidden files are skipped, and everything skipped is said so in ``errors.csv``
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
 
 from pipeline.records import Error
 
 
-def discover(inputs: list[str | Path]) -> tuple[list[Path], list[Error]]:
+def discover(inputs: Sequence[str | Path]) -> tuple[list[Path], list[Error]]:
     """Every file under the inputs, in a stable order, and the reasons for what was skipped."""
     files: list[Path] = []
     errors: list[Error] = []

@@ -39,6 +39,8 @@ _SPANISH = set("el los las de del y que en para por una con es nuestro".split())
 
 @dataclass
 class Metadata:
+    """What a document's first page and file name tell: symbol, organ, type, date, title."""
+
     symbol: str = ""
     body: str = ""
     doc_type: str = "other"
@@ -135,5 +137,5 @@ def detect_language(text: str) -> str:
         "fr": sum(w in _FRENCH for w in words),
         "es": sum(w in _SPANISH for w in words),
     }
-    best = max(scores, key=scores.get)
+    best = max(scores, key=scores.__getitem__)
     return best if scores[best] >= len(words) * 0.05 else "unknown"

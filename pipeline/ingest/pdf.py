@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from pipeline.errors import PdfError
 
@@ -39,7 +40,7 @@ def read_pdf(path: str | Path, engine: str = "auto") -> tuple[list[str], str]:
 
 
 def page_count(path: str | Path) -> int:
-
+    """The number of pages of a PDF (read with pypdfium2)."""
     pdf = _open_pdfium(path)
     try:
         return len(pdf)
@@ -47,7 +48,7 @@ def page_count(path: str | Path) -> int:
         pdf.close()
 
 
-def _open_pdfium(path):
+def _open_pdfium(path: str | Path) -> Any:
     import pypdfium2 as pdfium
 
     try:
@@ -60,7 +61,7 @@ def _open_pdfium(path):
         raise PdfError(f"not a readable PDF ({detail})") from None
 
 
-def _pdfium_pages(path) -> list[str]:
+def _pdfium_pages(path: str | Path) -> list[str]:
     pdf = _open_pdfium(path)
     try:
         pages = []
@@ -75,7 +76,7 @@ def _pdfium_pages(path) -> list[str]:
         pdf.close()
 
 
-def _pdfplumber_pages(path) -> list[str]:
+def _pdfplumber_pages(path: str | Path) -> list[str]:
     import pdfplumber
     from pdfminer.pdfdocument import PDFPasswordIncorrect
     from pdfminer.pdfparser import PDFSyntaxError
@@ -96,7 +97,7 @@ _HEADER = 0.095
 _FOOTER = 0.895
 
 
-def _plumber_page_text(page) -> str:
+def _plumber_page_text(page: Any) -> str:
     width, height = page.width, page.height
     words = page.extract_words(use_text_flow=False, keep_blank_chars=False)
     if not words:

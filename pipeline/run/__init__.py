@@ -17,7 +17,7 @@ tables an uninterrupted run would have written.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
@@ -70,7 +70,7 @@ class Keyed(NamedTuple):
     key: str
 
 
-def run(inputs: list[str | Path], options: RunOptions) -> RunSummary:
+def run(inputs: Sequence[str | Path], options: RunOptions) -> RunSummary:
     """The whole pipeline over ``inputs`` into ``options.out``; the counts of what it did."""
     from pipeline.classify.predict import load_model
     from pipeline.run.executor import run_dask, run_local
@@ -120,7 +120,8 @@ def _key_files(
     """
     keyed: list[Keyed] = []
     shas: dict[str, str] = {}
-    known, current = store.hashes(), {}
+    known = store.hashes()
+    current: dict[str, list] = {}
     for path in files:
         try:
             sha = content_hash(path, known, current)

@@ -22,11 +22,16 @@ import time
 import traceback
 from dataclasses import dataclass
 from multiprocessing.connection import wait
-from typing import Any, Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
+
+if TYPE_CHECKING:
+    from multiprocessing.connection import Connection
 
 
 @dataclass
 class Outcome:
+    """What one item gave on a worker: its result, or the one-line reason it failed."""
+
     item: Any
     result: Any = None
     error: str = ""  # one-line reason when the function failed for this item
@@ -38,7 +43,7 @@ def _reason(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {first}"
 
 
-def _worker(conn, fn, memory_limit_mb: int) -> None:
+def _worker(conn: Connection, fn: Callable[[Any], Any], memory_limit_mb: int) -> None:
     # Fewer, cheaper collections: a document makes many short-lived objects and few cycles.
     gc.set_threshold(50_000, 20, 20)
     if memory_limit_mb:
@@ -70,11 +75,11 @@ def _worker(conn, fn, memory_limit_mb: int) -> None:
 
 
 class _Slot:
-    def __init__(self, ctx, fn, memory_limit_mb):
+    def __init__(self, ctx: Any, fn: Callable[[Any], Any], memory_limit_mb: int):
         self.ctx, self.fn, self.memory_limit_mb = ctx, fn, memory_limit_mb
         self.start()
 
-    def start(self):
+    def start(self) -> None:
         parent, child = self.ctx.Pipe()
         self.conn = parent
         self.process = self.ctx.Process(target=_worker, args=(child, self.fn, self.memory_limit_mb), daemon=True)
@@ -82,11 +87,11 @@ class _Slot:
         child.close()
         self.item, self.started = None, 0.0
 
-    def give(self, item):
+    def give(self, item: Any) -> None:
         self.item, self.started = item, time.monotonic()
         self.conn.send(item)
 
-    def kill(self):
+    def kill(self) -> None:
         self.process.kill()
         self.process.join()
         self.conn.close()
@@ -144,7 +149,7 @@ def run_local(
                 slot.kill()
 
 
-def _feed(slot: _Slot, item) -> None:
+def _feed(slot: _Slot, item: Any) -> None:
     """Give ``item`` to the slot's worker; one that died after its last answer is replaced first."""
     try:
         slot.give(item)
@@ -154,7 +159,7 @@ def _feed(slot: _Slot, item) -> None:
         slot.give(item)
 
 
-def _death_reason(code, memory_limit_mb) -> str:
+def _death_reason(code: int | None, memory_limit_mb: int) -> str:
     if code is not None and code < 0:
         return f"worker killed by signal {-code} (memory budget {memory_limit_mb} MB or a crash in a native library)"
     return f"worker died (exit status {code})"
@@ -184,7 +189,7 @@ def run_dask(fn: Callable, items: Iterable, scheduler: str) -> Iterator[Outcome]
             yield Outcome(item, result=payload) if status == "ok" else Outcome(item, error=payload)
 
 
-def _guarded(fn, item):
+def _guarded(fn: Callable[[Any], Any], item: Any) -> tuple[str, Any]:
     """On a Dask worker: never let one bad input fail the task graph."""
     try:
         return "ok", fn(item)

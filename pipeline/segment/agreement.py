@@ -15,13 +15,19 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pipeline.countries import to_iso3
 from pipeline.segment.verbatim import LABEL
 
+if TYPE_CHECKING:
+    from pipeline.records import Speech
+
 
 @dataclass
 class ReferenceSpeech:
+    """One speech of the peer's reference segmentation (speaker, delegation, length)."""
+
     speaker: str
     delegation: str
     iso3: str
@@ -56,7 +62,7 @@ def _same_speaker(a_speaker: str, a_iso3: str, b: ReferenceSpeech) -> bool:
     return difflib.SequenceMatcher(None, _norm(a_speaker), b.speaker).ratio() >= 0.8
 
 
-def agreement(speeches, reference: list[ReferenceSpeech]) -> tuple[int, int]:
+def agreement(speeches: list[Speech], reference: list[ReferenceSpeech]) -> tuple[int, int]:
     """(matched, total) reference speeches, aligning the two sequences in order."""
     ours = [(_norm(s.speaker), s.iso3) for s in speeches]
     theirs = [(r.speaker, r.iso3) for r in reference]

@@ -86,7 +86,8 @@ def _preamble_start(text: str) -> int:
 
 
 def _preambular(text: str) -> list[tuple[int, str]]:
-    paragraphs, start = [], None
+    paragraphs: list[tuple[int, str]] = []
+    start = 0
     lines = text.split("\n")
     offset = 0
     buffer: list[str] = []
@@ -119,7 +120,8 @@ def _clause(doc: Document, para: str, kind: str, text: str, page: int) -> Clause
     verb_match = _VERB.match(text)
     verb = verb_match.group(0).strip() if verb_match else ""
     if kind == "preambular":
-        verb = re.match(r"^(?:[A-Z][a-z]+\s+)?[A-Za-z]+", text).group(0) if text else ""
+        first = re.match(r"^(?:[A-Z][a-z]+\s+)?[A-Za-z]+", text)
+        verb = first.group(0) if first else ""
     verb = re.sub(r"\s+that$", "", verb)
     clause = Clause(doc_id=doc.doc_id, symbol=doc.symbol, para=para, kind=kind, verb=verb, text=text, page=page)
     if kind == "operative":

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Iterator
 from functools import lru_cache
+from typing import Any, cast
 
 import spacy
 from spacy.language import Language
@@ -35,7 +37,7 @@ def sentencizer() -> Language:
     """The shared blank English pipeline with our abbreviations and the sentencizer."""
     nlp = spacy.blank("en")
     for abbreviation in _ABBREVIATIONS:
-        nlp.tokenizer.add_special_case(abbreviation, [{ORTH: abbreviation}])
+        cast(Any, nlp.tokenizer).add_special_case(abbreviation, [{ORTH: abbreviation}])
     nlp.add_pipe("sentencizer")
     nlp.max_length = 50_000_000
     return nlp
@@ -60,7 +62,7 @@ def sentence_spans(texts: list[str], batch_size: int = 64) -> list[list[tuple[in
 _BLANK = re.compile(r"\n[ \t]*\n")
 
 
-def _split_blank_lines(text: str, start: int, end: int):
+def _split_blank_lines(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
     """Pieces of ``text[start:end]`` between blank lines, stripped."""
     piece_start = start
     for m in _BLANK.finditer(text, start, end):
@@ -69,7 +71,7 @@ def _split_blank_lines(text: str, start: int, end: int):
     yield from _stripped(text, piece_start, end)
 
 
-def _stripped(text: str, start: int, end: int):
+def _stripped(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
     chunk = text[start:end]
     inner = chunk.strip()
     if inner:

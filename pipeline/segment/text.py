@@ -16,6 +16,8 @@ def one_line(text: str) -> str:
 
 @dataclass
 class PagedText:
+    """A document's text with the offset where each page begins, so any span knows its page."""
+
     text: str
     page_starts: list[int]  # offset where each page begins
 

@@ -125,7 +125,8 @@ def _subject(before: str) -> str:
     before = re.sub(r"\s+", " ", before)
     recent = before[-700:]
     tail = recent.rsplit("vote", 1)[-1] if "put to the vote" not in recent else recent.rsplit("put to the vote", 1)[-1]
-    draft = _DRAFT.search(tail) or (list(_DRAFT.finditer(before)) or [None])[-1]
+    earlier = list(_DRAFT.finditer(before))
+    draft = _DRAFT.search(tail) or (earlier[-1] if earlier else None)
     amendment = _AMENDMENT.search(tail)
     if amendment and (not draft or amendment.start() < draft.start()):
         return re.sub(r"\s+", " ", amendment.group(1)).strip()

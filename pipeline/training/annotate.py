@@ -13,7 +13,9 @@ import datetime as _dt
 import hashlib
 import math
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from pipeline.classify import LABELS
 from pipeline.paths import annotations_dir
@@ -22,7 +24,7 @@ from pipeline.training.corpus import append_jsonl, split_of
 KEYS = {"f": "affirm", "a": "accuse", "d": "deny", "m": "admit", "n": "none"}
 
 
-def uncertain_sentences(inputs, n: int, model_path: str | None):
+def uncertain_sentences(inputs: list[Path], n: int, model_path: str | None) -> list[Any]:
     """The ``n`` sentences of ``inputs`` the model is least sure about, most uncertain first."""
     from pipeline.classify.cues import has_cue
     from pipeline.classify.predict import load_model
@@ -53,7 +55,14 @@ def uncertain_sentences(inputs, n: int, model_path: str | None):
     return [(s, doc) for *_, s, doc in candidates[:n]]
 
 
-def annotate_session(inputs, n: int, model_path: str | None, out: Path | None, read_key=None, write=print) -> int:
+def annotate_session(
+    inputs: list[Path],
+    n: int,
+    model_path: str | None,
+    out: Path | None,
+    read_key: Callable[[], str] | None = None,
+    write: Callable[[str], None] = print,
+) -> int:
     """Show sentences, take one key each (f/a/d/m/n, s to skip, q to quit), append labels."""
     out = Path(out) if out else annotations_dir() / f"annotated_{_dt.date.today().isoformat()}.jsonl"
     read_key = read_key or _read_key

@@ -22,7 +22,7 @@ def data_counts(corpus: list[Example]) -> dict[str, Any]:
     """What the card says of the data: sentences by label, split, source and decade."""
     from collections import Counter
 
-    def decade(e):
+    def decade(e: Example) -> str:
         year = next((tok for tok in e.source.replace("_", " ").split() if tok.isdigit() and len(tok) == 4), "")
         return f"{year[:3]}0s" if year else "unknown"
 

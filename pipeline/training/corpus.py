@@ -70,6 +70,7 @@ def read_jsonl(path: str | Path) -> list[dict]:
 
 
 def load_examples(path: str | Path) -> list[Example]:
+    """The annotated sentences of one JSONL file."""
     return [Example.from_json(r) for r in read_jsonl(path)]
 
 
@@ -92,6 +93,7 @@ def split_of(speech: str) -> str:
 
 
 def append_jsonl(path: str | Path, rows: list[dict]) -> None:
+    """Append rows to a JSONL file, one JSON object per line."""
     with open(path, "a", encoding="utf-8") as fh:
         for row in rows:
             fh.write(json.dumps(row, ensure_ascii=False) + "\n")

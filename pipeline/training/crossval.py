@@ -7,7 +7,9 @@ speech, one seed), so their cross-validated figures compare.
 from __future__ import annotations
 
 import random
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any, cast
 
 import numpy as np
 from sklearn.model_selection import StratifiedGroupKFold
@@ -34,7 +36,13 @@ def pairs(examples: list[Example]) -> list[Item]:
     return [(e.text, speaker_of(e), e.context) for e in examples]
 
 
-def _out_of_fold(train: list[Example], fit_predict, folds: int = 5, seed: int = 0, log=None):
+def _out_of_fold(
+    train: list[Example],
+    fit_predict: Callable[[list[Example], list[Example]], np.ndarray],
+    folds: int = 5,
+    seed: int = 0,
+    log: Callable[[str], None] | None = None,
+) -> tuple[list[str], np.ndarray]:
     """Gold labels and out-of-fold scores over speech-grouped folds (no speech in two folds).
 
     ``fit_predict(train_part, held_out)`` returns the held-out part's scores in
@@ -52,13 +60,18 @@ def _out_of_fold(train: list[Example], fit_predict, folds: int = 5, seed: int = 
 
 
 def cross_validate(
-    train: list[Example], grid=C_GRID, thresholds=THRESHOLDS, folds: int = 5, seed: int = 0, log=print
+    train: list[Example],
+    grid: Sequence[float] = C_GRID,
+    thresholds: Sequence[float] = THRESHOLDS,
+    folds: int = 5,
+    seed: int = 0,
+    log: Callable[[str], Any] = print,
 ) -> dict:
     """Grouped cross-validated scores for each (C, threshold); speeches never straddle folds."""
     results = {}
     for C in grid:
 
-        def fit_predict(part, held_out):
+        def fit_predict(part: list[Example], held_out: list[Example]) -> np.ndarray:
             model = StanceClassifier(C=C, random_state=seed)  # noqa: B023 (used within its iteration)
             model.fit(pairs(part), [e.stance for e in part])
             return model.predict_proba(pairs(held_out))
@@ -73,7 +86,7 @@ def cross_validate(
     return results
 
 
-def fit_textcat(train: list[Example], seed: int = 0):
+def fit_textcat(train: list[Example], seed: int = 0) -> Any:
     """A spaCy ``textcat`` from scratch (``textcat.cfg``) over the same model texts the linear model reads.
 
     Like the linear model it sees only sentences with an assistance cue, in the
@@ -88,7 +101,7 @@ def fit_textcat(train: list[Example], seed: int = 0):
     nlp = load_model_from_config(config, auto_fill=True, validate=True)
     textcat = nlp.get_pipe("textcat")
     for label in LABELS:
-        textcat.add_label(label)
+        cast(Any, textcat).add_label(label)
     idx, texts = gated_texts(pairs(train))
     examples = [
         SpacyExample.from_dict(
@@ -106,11 +119,15 @@ def fit_textcat(train: list[Example], seed: int = 0):
 
 
 def cross_validate_textcat(
-    train: list[Example], thresholds=THRESHOLDS, folds: int = 5, seed: int = 0, log=print
+    train: list[Example],
+    thresholds: Sequence[float] = THRESHOLDS,
+    folds: int = 5,
+    seed: int = 0,
+    log: Callable[[str], Any] = print,
 ) -> dict:
     """The spaCy textcat's grouped cross-validated scores per threshold, on the linear model's folds."""
 
-    def fit_predict(part, held_out):
+    def fit_predict(part: list[Example], held_out: list[Example]) -> np.ndarray:
         return TextcatModel(fit_textcat(part, seed)).predict_proba(pairs(held_out))
 
     log("  spaCy textcat, grouped cross-validation:")

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from collections import Counter
+from typing import TYPE_CHECKING, Any
 
 from sklearn.metrics import cohen_kappa_score, confusion_matrix, f1_score, precision_recall_fscore_support
 
 from pipeline.classify import LABELS
 from pipeline.training.corpus import SLOTS
+
+if TYPE_CHECKING:
+    from pipeline.training.corpus import Example
 
 
 def scores(gold: list[str], predicted: list[str]) -> dict:
@@ -35,9 +39,10 @@ def scores(gold: list[str], predicted: list[str]) -> dict:
     }
 
 
-def slot_accuracy(gold_examples, predicted_slots: list[dict]) -> dict:
+def slot_accuracy(gold_examples: list[Example], predicted_slots: list[dict[str, str]]) -> dict[str, Any]:
     """Share of non-none gold sentences whose slot equals the gold slot (case-insensitive)."""
-    hits, n = Counter(), 0
+    hits: Counter[str] = Counter()
+    n = 0
     for ex, slots in zip(gold_examples, predicted_slots):
         if ex.stance == "none":
             continue

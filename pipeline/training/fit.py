@@ -200,7 +200,7 @@ def _save(
         _export(linear.model, meta, models_dir / "stance" / "spacy", check_items)
 
 
-def _export(model: StanceClassifier, meta: dict, folder: Path, check_items) -> None:
+def _export(model: StanceClassifier, meta: dict[str, Any], folder: Path, check_items: list[Item]) -> None:
     """Write the spaCy form of ``model`` and refuse it unless it scores exactly as the estimator does."""
     from pipeline.classify.component import StanceComponent, load_pipeline, save_pipeline
 
@@ -215,7 +215,7 @@ def _export(model: StanceClassifier, meta: dict, folder: Path, check_items) -> N
     _replace_folder(folder, write)
 
 
-def _replace_folder(folder: Path, write) -> None:
+def _replace_folder(folder: Path, write: Callable[[Path], None]) -> None:
     """``write`` a model folder beside ``folder``, then put it in ``folder``'s place."""
     import shutil
 
