@@ -50,8 +50,16 @@ def run(
     memory_limit: int = typer.Option(3072, "--memory-limit", help="Megabytes one file may use in its worker."),
     batch: int = typer.Option(250, "--batch", min=1, help="Documents per cache chunk (smaller: less lost on a crash)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
+    wait: bool = typer.Option(
+        False, "--wait", help="If another run is writing OUT, wait for it to finish instead of stopping."
+    ),
 ) -> None:
-    """Ingest, segment, classify and aggregate every document into OUT (tables + report.html)."""
+    """Ingest, segment, classify and aggregate every document into OUT (tables + report.html).
+
+    One run at a time may write OUT; a second one stops at once naming the
+    first (or waits, with --wait). Cached results are checked by SHA-256
+    before they are used; a damaged cache chunk is read again and reported.
+    """
     from pipeline.ingest.pdf import ENGINES
     from pipeline.run import RunOptions
     from pipeline.run import run as run_pipeline
@@ -72,8 +80,17 @@ def run(
         memory_limit_mb=memory_limit,
         progress=not quiet,
         chunk_docs=batch,
+        wait=wait,
     )
     summary = run_pipeline(inputs, options)
+    if summary.rebuilt:
+        total = sum(summary.rebuilt.values())
+        reasons = (
+            next(iter(summary.rebuilt))
+            if len(summary.rebuilt) == 1
+            else ", ".join(f"{n} {reason}" for reason, n in sorted(summary.rebuilt.items()))
+        )
+        typer.echo(f"d2r: {total} chunk{'s' if total > 1 else ''} rebuilt: {reasons} (see errors.csv)", err=True)
     typer.echo(
         f"d2r: {summary.files} files, {summary.documents} documents, {summary.pages} pages, "
         f"{summary.evidence} evidence rows, {summary.errors} in errors.csv "
@@ -199,6 +216,49 @@ def report(out: Path = typer.Argument(..., help="An output folder of 'd2r run'."
 
     path = rebuild_report(out)
     typer.echo(f"d2r: report at {path}")
+
+
+cache_app = typer.Typer(help="Check or clear a run folder's cache (OUT/.d2r).", no_args_is_help=True)
+app.add_typer(cache_app, name="cache")
+
+
+@cache_app.command("verify")
+def cache_verify(out: Path = typer.Argument(..., help="An output folder of 'd2r run'.")) -> None:
+    """Check every cached chunk's SHA-256: a table of good / rebuilt / orphaned chunks.
+
+    A damaged chunk is removed at once; the next run over its documents reads
+    them again. Exits 1 if any chunk was damaged.
+    """
+    from pipeline.run.cache import verify
+    from pipeline.run.lock import locked
+
+    root = out / ".d2r"
+    if not (root / "chunks").is_dir():
+        _fail(f"{out} has no d2r cache (no {root / 'chunks'})")
+    with locked(root, say=lambda line: typer.echo(line, err=True)):
+        rows = verify(root)
+    typer.echo(f"{'chunk':22} {'documents':>9}  state     reason")
+    for row in rows:
+        typer.echo(f"{row['chunk']:22} {row['documents']:>9}  {row['state']:9} {row['reason']}")
+    counts = {state: sum(r["state"] == state for r in rows) for state in ("good", "rebuilt", "orphaned")}
+    typer.echo(f"d2r: {counts['good']} good, {counts['rebuilt']} rebuilt, {counts['orphaned']} orphaned chunks")
+    if counts["rebuilt"]:
+        raise typer.Exit(code=1)
+
+
+@cache_app.command("clear")
+def cache_clear(out: Path = typer.Argument(..., help="An output folder of 'd2r run'.")) -> None:
+    """Remove OUT's cache (the tables and report stay); the next run reads every document again."""
+    from pipeline.run.cache import ChunkStore
+    from pipeline.run.lock import locked
+
+    root = out / ".d2r"
+    if not root.is_dir():
+        _fail(f"{out} has no d2r cache (no {root})")
+    with locked(root, say=lambda line: typer.echo(line, err=True)):
+        n = len(ChunkStore(root).chunk_ids())
+        ChunkStore(root).clear()
+    typer.echo(f"d2r: cache of {out} cleared ({n} chunks removed)")
 
 
 def main() -> None:

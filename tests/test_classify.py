@@ -12,6 +12,7 @@ from pipeline.classify.cues import baseline_stance, has_cue
 from pipeline.classify.model import StanceClassifier, load_skops
 from pipeline.classify.predict import classify, load_model
 from pipeline.classify.slots import extract_slots, resolve_speaker
+from pipeline.classify.weights import write_weights
 from pipeline.errors import ModelFileError
 from pipeline.ingest import ingest
 from pipeline.paths import default_model_path
@@ -19,6 +20,7 @@ from pipeline.segment import segment
 from pipeline.training.corpus import load_corpus
 from pipeline.training.evaluate import agreement, scores
 from tests.conftest import need_data
+from tests.helpers import ROOT
 
 
 @pytest.fixture(scope="module")
@@ -194,16 +196,23 @@ def test_weights_that_do_not_fit_together_are_refused(tmp_path):
     weights = srsly.read_msgpack(folder / "d2r_stance" / "weights.msgpack")
     weights["coef"] = weights["coef"][:, :10]
     srsly.write_msgpack(folder / "d2r_stance" / "weights.msgpack", weights)
+    with pytest.raises(ModelFileError, match="no model card lists"):
+        load_model(str(folder))  # copied without its card: unverified, refused
+    write_weights(folder)  # a card that vouches for the cut weights: their shapes are still checked
     with pytest.raises(ModelFileError, match="not a readable"):
         load_model(str(folder))
 
 
 def test_a_broken_model_folder_is_a_one_line_error(tmp_path):
     (tmp_path / "config.cfg").write_text("[nlp]\n")
+    write_weights(tmp_path)
     with pytest.raises(ModelFileError, match="not a d2r stance model folder"):
         load_model(str(tmp_path))
     (tmp_path / "d2r_stance").mkdir()
     (tmp_path / "d2r_stance" / "weights.msgpack").write_bytes(b"\x93not msgpack at all")
+    with pytest.raises(ModelFileError, match="not listed in the model card"):
+        load_model(str(tmp_path))
+    write_weights(tmp_path)
     with pytest.raises(ModelFileError, match="not a readable"):
         load_model(str(tmp_path))
 
@@ -233,6 +242,7 @@ def test_the_spacy_textcat_learns_a_slice_and_loads_as_a_run_model(corpus, tmp_p
     slice_ = relevant + none
     model = TextcatModel(fit_textcat(slice_, seed=0), threshold=0.5)
     model.to_disk(tmp_path / "textcat", meta={"name": "stance-textcat"})
+    write_weights(tmp_path / "textcat")  # what d2r train does after writing it
     loaded = load_model(str(tmp_path / "textcat"))  # the run path takes a textcat folder too
     assert isinstance(loaded, TextcatModel) and loaded.threshold == 0.5
     items = [(e.text, e.speaker, e.context) for e in slice_]
@@ -292,3 +302,42 @@ def test_agreement_is_reported_on_the_test_split(tmp_path):
     assert result["all"]["n"] == 3 and result["test"]["n"] == 2
     assert result["test"]["share_of_test_split"] == 1.0
     assert result["test"]["observed_agreement"] == 0.5
+
+
+def test_the_shipped_card_lists_every_weight_file_with_its_hash():
+    from pipeline.classify.weights import verify_weights, weight_files
+
+    card = json.loads((ROOT / "models" / "stance" / "card.json").read_text())
+    shipped = ROOT / "models" / "stance"
+    files = {p.relative_to(shipped).as_posix() for p in weight_files(shipped / "spacy")} | {"model.skops"}
+    assert set(card["weights"]) == files
+    verify_weights(shipped / "spacy")
+    verify_weights(shipped / "model.skops")
+
+
+@pytest.mark.parametrize("target", ["spacy/d2r_stance/weights.msgpack", "spacy/config.cfg", "model.skops"])
+def test_a_weight_file_changed_by_one_byte_is_refused(tmp_path, target):
+    import shutil
+
+    copy = tmp_path / "stance"
+    shutil.copytree(ROOT / "models" / "stance", copy)
+    path = copy / target
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0x01  # one bit of one byte
+    path.write_bytes(bytes(data))
+    model = copy / ("model.skops" if target == "model.skops" else "spacy")
+    with pytest.raises(ModelFileError, match=r"SHA-256 differs from the model card") as info:
+        load_model(str(model))
+    assert target.rsplit("/", 1)[-1] in str(info.value) and "\n" not in str(info.value)
+    unchanged = copy / ("spacy" if target == "model.skops" else "model.skops")
+    assert load_model(str(unchanged)) is not None  # the other model under the same card still loads
+
+
+def test_a_weight_file_listed_but_missing_is_refused(tmp_path):
+    import shutil
+
+    copy = tmp_path / "stance"
+    shutil.copytree(ROOT / "models" / "stance", copy)
+    (copy / "spacy" / "tokenizer").unlink()
+    with pytest.raises(ModelFileError, match="listed in the model card but missing"):
+        load_model(str(copy / "spacy"))

@@ -18,7 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from pipeline.files import atomic_path, atomic_write_bytes
+from pipeline.files import atomic_path, atomic_write_bytes, sha256_file
 from pipeline.records import schemas
 
 ROW_GROUP = 131_072
@@ -64,7 +64,10 @@ def write_sentences(
     documents = {doc_id: source_of[doc_id] for doc_id in rank if doc_id in source_of}
     atomic_write_bytes(
         manifest,
-        json.dumps({"file": [stat.st_size, stat.st_mtime_ns], "documents": documents}, sort_keys=True).encode("utf-8"),
+        json.dumps(
+            {"file": [stat.st_size, stat.st_mtime_ns], "sha256": sha256_file(path), "documents": documents},
+            sort_keys=True,
+        ).encode("utf-8"),
     )
     return rows
 
@@ -74,11 +77,15 @@ class _OutOfOrderError(Exception):
 
 
 def _held(path: Path, manifest: Path) -> dict[str, str]:
-    """Doc id -> source (cache key and chunk) of the documents in the last file, if it is still the one d2r wrote."""
+    """Doc id -> source (cache key and chunk) of the documents in the last file, if it is still the one d2r wrote.
+
+    Size and time first (cheap), then the file's SHA-256: its rows are copied
+    into the new file, so they are checked as a cache chunk is.
+    """
     try:
         record = json.loads(manifest.read_text(encoding="utf-8"))
         stat = path.stat()
-        if record["file"] == [stat.st_size, stat.st_mtime_ns]:
+        if record["file"] == [stat.st_size, stat.st_mtime_ns] and record["sha256"] == sha256_file(path):
             return dict(record["documents"])
     except (OSError, ValueError, KeyError, TypeError):
         pass

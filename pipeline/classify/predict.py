@@ -9,6 +9,7 @@ from typing import Any
 
 from pipeline.classify import LABELS
 from pipeline.classify.slots import extract_slots
+from pipeline.classify.weights import verify_weights
 from pipeline.paths import model_path
 
 
@@ -32,6 +33,7 @@ def load_model(path: str | None = None) -> Any:
     in a fraction of the time because it needs no scikit-learn.
     """
     folder = model_path(path)
+    verify_weights(folder)  # before a byte of it is read as a model
     if folder.is_dir():
         from pipeline.classify.component import load_pipeline
         from pipeline.classify.textcat import TextcatModel, is_textcat_folder

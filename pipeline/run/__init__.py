@@ -3,7 +3,8 @@
 1. discover: walk the inputs (folders recursively, symbolic links followed
    once, loops detected, hidden files skipped and said so);
 2. hash every file; documents whose content hash, pipeline version and model
-   are already cached are not processed again;
+   are already cached, in a chunk whose files still have their recorded
+   SHA-256, are not processed again (a damaged chunk's documents are);
 3. process the rest, one file per task, in worker processes (or on a Dask
    cluster): ingest, segment, classify, evidence rows;
 4. assemble the tables from the cache, sort them, write them once, build the
@@ -11,11 +12,13 @@
 
 A run killed at any moment leaves complete cache chunks only, and the output
 files are replaced atomically, so running again finishes the job with the same
-tables an uninterrupted run would have written.
+tables an uninterrupted run would have written.  One run at a time holds the
+output folder (``pipeline.run.lock``).
 """
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -23,12 +26,15 @@ from pathlib import Path
 from typing import NamedTuple
 
 from pipeline import __version__
+from pipeline.classify.weights import verify_weights
 from pipeline.ingest import doc_id_for
 from pipeline.ingest.discover import discover
+from pipeline.paths import model_path
 from pipeline.records import TABLES, Error, Task
 from pipeline.run.cache import ChunkStore, cache_key
 from pipeline.run.executor import Outcome
 from pipeline.run.identity import content_hash, model_identity
+from pipeline.run.lock import locked
 from pipeline.run.process import Rows, process_file, warm_up
 
 
@@ -45,6 +51,7 @@ class RunOptions:
     memory_limit_mb: int = 3072
     progress: bool = True
     chunk_docs: int = 250
+    wait: bool = False  # wait for another run holding --out instead of refusing
 
 
 @dataclass
@@ -58,6 +65,7 @@ class RunSummary:
     pages: int = 0
     errors: int = 0
     evidence: int = 0
+    rebuilt: dict[str, int] = field(default_factory=dict)  # damaged cache chunks read again, by reason
     seconds: float = 0.0
     outputs: dict[str, int] = field(default_factory=dict)
 
@@ -71,20 +79,34 @@ class Keyed(NamedTuple):
 
 
 def run(inputs: Sequence[str | Path], options: RunOptions) -> RunSummary:
-    """The whole pipeline over ``inputs`` into ``options.out``; the counts of what it did."""
+    """The whole pipeline over ``inputs`` into ``options.out``; the counts of what it did.
+
+    Raises ``RunError`` at once if another run holds ``options.out`` (unless
+    ``options.wait``), ``ModelFileError`` if the model is missing or its files
+    differ from the hashes its card lists.
+    """
+    out = Path(options.out)
+    out.mkdir(parents=True, exist_ok=True)
+    with locked(out / ".d2r", wait=options.wait, say=lambda line: print(line, file=sys.stderr)):
+        return _run(inputs, options, out)
+
+
+def _run(inputs: Sequence[str | Path], options: RunOptions, out: Path) -> RunSummary:
     from pipeline.classify.predict import load_model
     from pipeline.run.executor import run_dask, run_local
 
     started = time.monotonic()
-    out = Path(options.out)
-    out.mkdir(parents=True, exist_ok=True)
-    version = f"{__version__}|{options.engine}|{model_identity(options.model_path)}"  # fails fast without a model
+    verify_weights(model_path(options.model_path))  # fails fast, one line, on a missing or changed model
+    version = f"{__version__}|{options.engine}|{model_identity(options.model_path)}"
     store = ChunkStore(out / ".d2r")
 
     files, discovery_errors = discover(inputs)
     keyed, shas = _key_files(files, store, version, discovery_errors)
-    todo = _todo(keyed, shas, store.index(), options)
+    todo = _todo(keyed, shas, store.index(k.key for k in keyed), options)
+    discovery_errors.extend(_cache_errors(store))
     summary = RunSummary(files=len(files), processed=len(todo), cached=len(keyed) - len(todo))
+    for damage in store.damaged:
+        summary.rebuilt[damage.reason] = summary.rebuilt.get(damage.reason, 0) + 1
 
     key_of = {str(p): k for p, _, k in keyed}
     failed: dict[str, Error] = {}  # worker failures: reported, never cached, so a later run retries them
@@ -109,6 +131,18 @@ def run(inputs: Sequence[str | Path], options: RunOptions) -> RunSummary:
     summary.evidence = summary.outputs.get("evidence", 0)
     summary.seconds = time.monotonic() - started
     return summary
+
+
+def _cache_errors(store: ChunkStore) -> list[Error]:
+    """One ``errors.csv`` row (stage ``cache``) per damaged chunk that was removed to be read again."""
+    return [
+        Error(
+            str(Path(".d2r") / "chunks" / d.chunk_id),
+            "cache",
+            f"chunk rebuilt ({d.reason}): {d.detail}; its {len(d.keys)} document(s) read again",
+        )
+        for d in store.damaged
+    ]
 
 
 def _key_files(

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from pipeline import __version__
+from pipeline.classify.weights import record_weights
 from pipeline.files import atomic_write_text
 from pipeline.training.corpus import Example
 
@@ -257,5 +258,7 @@ def refresh_card(folder: Path, model: Any, precision_dir: Path) -> dict[str, Any
     """Recompute what the card says that does not need retraining (running-text precision) and rewrite it."""
     card = json.loads((Path(folder) / "card.json").read_text(encoding="utf-8"))
     card["metrics"]["running_text_precision"] = running_text_precision(model, precision_dir)
-    write_card(Path(folder), card)
+    folder = Path(folder)
+    card = record_weights(card, [folder / "model.skops", folder / "spacy"], folder)
+    write_card(folder, card)
     return card

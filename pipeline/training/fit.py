@@ -30,6 +30,7 @@ from pipeline.classify.cues import baseline_stance
 from pipeline.classify.model import StanceClassifier
 from pipeline.classify.slots import extract_slots
 from pipeline.classify.textcat import TextcatModel
+from pipeline.classify.weights import record_weights, write_weights
 from pipeline.paths import annotations_dir
 from pipeline.training.card import data_counts, running_text_precision, versions, write_card
 from pipeline.training.corpus import Example, load_corpus, load_examples
@@ -97,7 +98,11 @@ def train(
     card = _card(corpus, linear, textcat, baseline, slots, human, chosen, seed)
     _save(models_dir, linear, textcat, chosen, card, pairs(test_set))
     card["metrics"]["running_text_precision"] = running_text_precision(linear.model, corpus_dir / "precision")
-    write_card(models_dir / "stance", card)
+    stance = models_dir / "stance"
+    card = record_weights(card, [stance / "model.skops", stance / "spacy"], stance)  # checked on every load
+    write_card(stance, card)
+    if textcat.model is not None:
+        write_weights(models_dir / "stance-spacy")
     return card
 
 
