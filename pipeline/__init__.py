@@ -18,7 +18,7 @@ function bound under a subpackage's name is replaced by the module the first
 time the subpackage is imported. Import each step from its room.
 """
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 # Dotted paths of the public steps, in the order data flows (checked by tests/test_layout.py).
 STEPS = (

@@ -81,8 +81,36 @@ class Vote:
     iso3: str
     vote: str
     page: int = 0
+    source: str = "list"  # "list": named in the record's lists; "cover page": a unanimous vote without lists
 
-    TABLE_COLUMNS = "doc_id symbol vote_seq subject outcome resolution state iso3 vote".split()
+    TABLE_COLUMNS = "doc_id symbol vote_seq subject outcome resolution state iso3 vote source".split()
+
+    def row(self) -> dict[str, Any]:
+        return {k: getattr(self, k) for k in self.TABLE_COLUMNS}
+
+
+@dataclass
+class Decision:
+    """One decision taken in a meeting, with how it was taken and the counts (a ``decisions.csv`` row).
+
+    ``method`` is ``recorded vote``, ``show of hands``, ``without a vote`` or
+    ``consensus``; the counts are those of the lists where the record prints
+    them, else those the President announces, else empty.
+    """
+
+    doc_id: str
+    symbol: str
+    seq: int
+    subject: str
+    outcome: str
+    resolution: str
+    method: str
+    yes: int | None = None
+    no: int | None = None
+    abstain: int | None = None
+    page: int = 0
+
+    TABLE_COLUMNS = "doc_id symbol seq subject outcome resolution method yes no abstain page".split()
 
     def row(self) -> dict[str, Any]:
         return {k: getattr(self, k) for k in self.TABLE_COLUMNS}
@@ -217,7 +245,7 @@ class Unit:
 # -- the cached tables: one definition of each (columns and Arrow types) -----------
 
 # Every table a document's results are cached in, in the order they are written.
-TABLES = ("documents", "speeches", "votes", "clauses", "sentences", "evidence", "errors")
+TABLES = ("documents", "speeches", "decisions", "votes", "clauses", "sentences", "evidence", "errors")
 
 # The files ``d2r run`` writes into ``--out`` (beside report.html): each cached
 # table but the sentences as CSV, the two tables counted from the evidence, and
@@ -268,6 +296,7 @@ def schemas() -> dict[str, Any]:
     return {
         "documents": _schema(Document),
         "speeches": _schema(Speech),
+        "decisions": _schema(Decision),
         "votes": _schema(Vote),
         "clauses": _schema(Clause),
         "sentences": _schema(Sentence, {"stance": "str", "confidence": "float"}, SENTENCE_COLUMNS),
@@ -280,6 +309,7 @@ __all__ = [
     "Document",
     "Speech",
     "Vote",
+    "Decision",
     "Clause",
     "Sentence",
     "Evidence",

@@ -34,6 +34,6 @@ for f in files:
                 }
             )
 print(len(files), len(rows), sum(r["rule_refrain"] for r in rows), file=sys.stderr)
-with open("corpora/clauses/candidates.jsonl", "w") as fh:
+with open(sys.argv[1] if len(sys.argv) > 1 else "corpora/clauses/candidates.jsonl", "w") as fh:
     for r in rows:
         fh.write(json.dumps(r, ensure_ascii=False) + "\n")

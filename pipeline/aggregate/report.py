@@ -63,6 +63,7 @@ def summary_counts(tables: Tables, files: int | None = None, sentences: int | No
         pages=int(pd.to_numeric(documents["pages"], errors="coerce").fillna(0).sum()) if not documents.empty else 0,
         errors=len(tables.errors),
         speeches=len(tables.speeches),
+        decisions=len(tables.decisions),
         votes=len(tables.votes),
         clauses=len(tables.clauses),
     )
@@ -100,8 +101,8 @@ def write_report(out: Path, tables: Tables, counts: dict[str, Any]) -> Path:
             limit=200,
         ),
         votes_table=_table(
-            _vote_summary(votes),
-            ["symbol", "vote_seq", "subject", "outcome", "resolution", "yes", "no", "abstain", "states_no"],
+            _decision_summary(tables.decisions, votes),
+            ["symbol", "seq", "subject", "method", "outcome", "resolution", "yes", "no", "abstain", "states_no"],
         ),
         precision_note=_precision_note(),
         evidence_table=_table(
@@ -160,16 +161,17 @@ def _per_state(states: pd.DataFrame) -> pd.DataFrame:
     return per_state
 
 
-def _vote_summary(votes: pd.DataFrame) -> pd.DataFrame:
-    """One line per recorded vote: the counts and who voted against."""
-    if votes.empty:
+def _decision_summary(decisions: pd.DataFrame, votes: pd.DataFrame) -> pd.DataFrame:
+    """One line per decision: how it was taken, the counts and who voted against."""
+    if decisions.empty:
         return pd.DataFrame()
-    return votes.groupby(["symbol", "vote_seq", "subject", "outcome", "resolution"], as_index=False).agg(
-        yes=("vote", lambda v: int((v == "yes").sum())),
-        no=("vote", lambda v: int((v == "no").sum())),
-        abstain=("vote", lambda v: int((v == "abstain").sum())),
-        states_no=("state", lambda s: ", ".join(s[votes.loc[s.index, "vote"] == "no"])),
+    against = (
+        votes[votes["vote"] == "no"].groupby(["doc_id", "vote_seq"])["state"].agg(", ".join)
+        if not votes.empty
+        else pd.Series(dtype=str)
     )
+    keys = list(zip(decisions["doc_id"], decisions["seq"]))
+    return decisions.assign(states_no=[against.get(k, "") for k in keys])
 
 
 def _precision_note() -> str:
@@ -214,5 +216,16 @@ def rebuild_report(out: Path) -> Path:
                 frame[c] = pd.to_numeric(frame[c])
     if not clauses.empty:
         clauses["refrain"] = clauses["refrain"].map(lambda v: v == "True")
-    tables = Tables(documents, speeches, votes, clauses, evidence, errors, states, accusations)
+    decisions = read("decisions") if (out / "decisions.csv").exists() else pd.DataFrame()
+    tables = Tables(
+        documents=documents,
+        speeches=speeches,
+        votes=votes,
+        clauses=clauses,
+        evidence=evidence,
+        errors=errors,
+        decisions=decisions,
+        states=states,
+        accusations=accusations,
+    )
     return write_report(out, tables, summary_counts(tables))

@@ -18,7 +18,7 @@ import pandas as pd
 
 from pipeline.aggregate.safe_csv import write_csv
 from pipeline.countries import country_name
-from pipeline.records import Clause, Document, Error, Evidence, Speech, Vote
+from pipeline.records import Clause, Decision, Document, Error, Evidence, Speech, Vote
 
 
 class CachedTables(Protocol):
@@ -68,6 +68,7 @@ class Tables:
     clauses: pd.DataFrame
     evidence: pd.DataFrame
     errors: pd.DataFrame
+    decisions: pd.DataFrame = field(default_factory=pd.DataFrame)
     states: pd.DataFrame = field(default_factory=pd.DataFrame)
     accusations: pd.DataFrame = field(default_factory=pd.DataFrame)
 
@@ -114,6 +115,7 @@ def assemble(
     tables = Tables(
         documents=documents,
         speeches=_order(_frame(store, chunks, "speeches"), rank, "seq"),
+        decisions=_order(_frame(store, chunks, "decisions"), rank, "seq"),
         votes=_order(_frame(store, chunks, "votes"), rank),
         clauses=_order(_frame(store, chunks, "clauses"), rank),
         evidence=_order(_frame(store, chunks, "evidence"), rank, "page"),
@@ -133,6 +135,7 @@ def write_tables(out: Path, tables: Tables) -> None:
     """Every CSV table, neutralised for spreadsheets, each written atomically."""
     write_csv(tables.documents, out / "documents.csv", Document.TABLE_COLUMNS)
     write_csv(tables.speeches, out / "speeches.csv", Speech.TABLE_COLUMNS)
+    write_csv(tables.decisions, out / "decisions.csv", Decision.TABLE_COLUMNS)
     write_csv(tables.votes, out / "votes.csv", Vote.TABLE_COLUMNS)
     write_csv(tables.clauses, out / "clauses.csv", Clause.TABLE_COLUMNS)
     write_csv(tables.evidence, out / "evidence.csv", Evidence.TABLE_COLUMNS)
@@ -154,9 +157,9 @@ def _documents_and_errors(
     by_id: dict[str, dict[str, Any]] = (
         {row["doc_id"]: row for row in _records(documents)} if not documents.empty else {}
     )
-    error_by_id: dict[str, dict[str, Any]] = {}
+    errors_by_id: dict[str, list[dict[str, Any]]] = {}
     for row in _records(cached_errors) if not cached_errors.empty else []:
-        error_by_id.setdefault(row["doc_id"], row)
+        errors_by_id.setdefault(row["doc_id"], []).append(row)
 
     doc_rows, error_rows = [], [dict(e.row()) for e in discovery_errors]
     first_path: dict[str, str] = {}
@@ -169,9 +172,13 @@ def _documents_and_errors(
                 row.update(status="duplicate", error=f"same name and content as {first_path[doc_id]}")
             else:
                 first_path[doc_id] = str(path)
+                # A document read with a part that did not come out (a vote count that
+                # disagrees with its lists, a paragraph missing from the numbering).
+                for cached in errors_by_id.get(doc_id, []):
+                    error_rows.append({"path": str(path), "stage": cached["stage"], "reason": cached["reason"]})
             doc_rows.append(row)
-        elif doc_id in error_by_id:
-            cached = error_by_id[doc_id]
+        elif doc_id in errors_by_id:
+            cached = errors_by_id[doc_id][0]
             error_rows.append({"path": str(path), "stage": cached["stage"], "reason": cached["reason"]})
         else:  # cannot happen unless the cache was tampered with; never drop a file silently
             error_rows.append({"path": str(path), "stage": "assemble", "reason": "no result in the cache; run again"})

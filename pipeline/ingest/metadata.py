@@ -20,7 +20,7 @@ _SYMBOLS = [
     re.compile(r"\bS/PV\.\d+(?: ?\((?:Resumption|Part) ?\d+\))?"),
     re.compile(r"\bA/(?:ES-\d+/)?\d+/PV\.\d+"),
     re.compile(r"\bS/RES/\d+ ?\(\d{4}\)"),
-    re.compile(r"\bA/RES/(?:ES-\d+/)?\d+/\d+"),
+    re.compile(r"\bA/RES/(?:ES-\d+|\d+)/\d+"),  # A/RES/79/81, A/RES/ES-11/7
     re.compile(r"\bS/\d{4}/\d+"),
     re.compile(r"\bA/\d+/\d+"),
 ]

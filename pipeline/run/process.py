@@ -45,7 +45,9 @@ def process_file(task: Task) -> Rows:
     predictions = classify([(s.text, s.speaker_iso3, s.context) for s in parts.sentences], model, details="relevant")
     label = model_name(model)
     tables["speeches"] = [s.row() for s in parts.speeches]
+    tables["decisions"] = [d.row() for d in parts.decisions]
     tables["votes"] = [v.row() for v in parts.votes]
+    tables["errors"] = [{**e.row(), "doc_id": doc.doc_id} for e in parts.errors]
     tables["clauses"] = [c.row() for c in parts.clauses]
     for sentence, prediction in zip(parts.sentences, predictions):
         row = sentence.row()

@@ -19,7 +19,7 @@ from pipeline.records import Clause, Document
 from pipeline.segment.text import PagedText
 
 # OCR'd resolutions print "S." for "5." and "l." for "1."; such numbers are read back.
-_OPERATIVE = re.compile(r"^\s*([\dSlIO]{1,3})\.\s+(?=[A-Z(])", re.M)
+_OPERATIVE = re.compile(r"^\s*([\dSlIO]{1,3})[.,]\s+(?=[A-Z(])", re.M)  # "4, Calls upon": an OCR'd period
 _OCR_DIGITS = str.maketrans("SlIO", "5110")
 _CLOSING = re.compile(
     r"\n\s*(?:Adopted (?:unanimously |without a vote )?at|Adopted by \d+ votes|At the \d+\w* meeting)[\s\S]*$"
@@ -46,8 +46,7 @@ def split_clauses(doc: Document, paged: PagedText | None = None) -> list[Clause]
     """Preambular and operative paragraphs of a resolution, in order."""
     paged = paged or PagedText.from_pages(doc.page_texts)  # segment() builds it once per document
     text = paged.text
-    numbered = [m for m in _OPERATIVE.finditer(text) if _VERB.match(text[m.end() : m.end() + 60])]
-    numbered = _in_sequence(numbered)
+    numbered = _in_sequence(list(_OPERATIVE.finditer(text)), text)
     clauses: list[Clause] = []
     body_start = _preamble_start(text)
     first_op = numbered[0].start() if numbered else len(text)
@@ -60,21 +59,32 @@ def split_clauses(doc: Document, paged: PagedText | None = None) -> list[Clause]
     return clauses
 
 
+def numbering_gaps(clauses: list[Clause]) -> list[int]:
+    """Operative paragraph numbers missing between 1 and the last one found."""
+    found = {int(c.para) for c in clauses if c.kind == "operative" and c.para.isdigit()}
+    return [n for n in range(1, max(found, default=0) + 1) if n not in found]
+
+
 def _number(match: re.Match) -> int:
     digits = match.group(1).translate(_OCR_DIGITS)
     return int(digits) if digits.isdigit() else -1
 
 
-def _in_sequence(matches: list[re.Match]) -> list[re.Match]:
+def _in_sequence(matches: list[re.Match], text: str) -> list[re.Match]:
     """Keep numbered paragraphs 1, 2, 3 ... in order; drop stray numbers (footnotes, years).
 
-    One missing number is tolerated (an OCR'd number we could not read), so a
-    single unreadable paragraph number does not swallow the rest.
+    The next number in sequence is kept whatever verb opens it ("Deeply
+    regrets", "Warmly welcomes"); one missing number is tolerated only before a
+    paragraph that opens with an operative verb (an OCR'd number we could not
+    read), so a single unreadable paragraph number does not swallow the rest,
+    and the gap is reported by :func:`numbering_gaps`.
     """
-    kept, expected = [], 1
+    kept: list[re.Match] = []
+    expected = 1
     for m in matches:
         number = _number(m)
-        if number in (expected, expected + 1) and (number == expected or expected > 1):
+        verb = bool(_VERB.match(text[m.end() : m.end() + 60]))
+        if number == expected or (number == expected + 1 and expected > 1 and verb):
             kept.append(m)
             expected = number + 1
     return kept
@@ -125,7 +135,7 @@ def _clause(doc: Document, para: str, kind: str, text: str, page: int) -> Clause
     verb = re.sub(r"\s+that$", "", verb)
     clause = Clause(doc_id=doc.doc_id, symbol=doc.symbol, para=para, kind=kind, verb=verb, text=text, page=page)
     if kind == "operative":
-        _mark_refrain(clause)
+        mark_refrain(clause)
     return clause
 
 
@@ -136,7 +146,8 @@ def _first(field: str, text: str) -> str:
     return ""
 
 
-def _mark_refrain(clause: Clause) -> None:
+def mark_refrain(clause: Clause) -> None:
+    """Set a refrain clause's flag and slots by the rules of ``refrain_rules.csv`` (others are left as they are)."""
     text = clause.text
     addressee = _first("addressee", text)
     mode = _first("mode", text)
