@@ -13,7 +13,7 @@ the gold refrain clauses.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -43,8 +43,9 @@ def _norm(value: str) -> str:
     return ", ".join(sorted(v.strip().lower() for v in (value or "").split(",") if v.strip()))
 
 
-def prf(gold: Sequence[bool], predicted: Sequence[bool]) -> dict[str, float]:
+def prf(gold: Iterable[Any], predicted: Iterable[Any]) -> dict[str, float]:
     """Precision, recall and F1 of the ``True`` class."""
+    gold, predicted = [bool(g) for g in gold], [bool(p) for p in predicted]
     tp = sum(g and p for g, p in zip(gold, predicted))
     fp = sum(p and not g for g, p in zip(gold, predicted))
     fn = sum(g and not p for g, p in zip(gold, predicted))
