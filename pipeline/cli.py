@@ -53,6 +53,12 @@ def run(
     wait: bool = typer.Option(
         False, "--wait", help="If another run is writing OUT, wait for it to finish instead of stopping."
     ),
+    corrections: Optional[Path] = typer.Option(
+        None,
+        "--corrections",
+        help="A reviewer's corrections.csv (keep it outside OUT): confirmed, rejected, relabelled and added "
+        "evidence, corrected delegations and refrain flags, applied to the tables; the cache is untouched.",
+    ),
 ) -> None:
     """Ingest, segment, classify and aggregate every document into OUT (tables + report.html).
 
@@ -81,6 +87,7 @@ def run(
         progress=not quiet,
         chunk_docs=batch,
         wait=wait,
+        corrections=str(corrections) if corrections else None,
     )
     summary = run_pipeline(inputs, options)
     if summary.rebuilt:
@@ -96,6 +103,10 @@ def run(
         f"{summary.evidence} evidence rows, {summary.errors} in errors.csv "
         f"({summary.processed} processed, {summary.cached} from cache) in {summary.seconds:.1f} s"
     )
+    if corrections:
+        applied, unmatched = summary.outputs.get("corrections", 0), summary.outputs.get("unmatched", 0)
+        note = f"; {unmatched} unmatched, listed in {out / 'corrections_unmatched.csv'}" if unmatched else ""
+        typer.echo(f"d2r: {applied} corrections applied from {corrections}{note}")
     typer.echo(f"d2r: tables in {out}/, report at {out / 'report.html'}")
 
 

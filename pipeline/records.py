@@ -247,6 +247,10 @@ class Unit:
 # Every table a document's results are cached in, in the order they are written.
 TABLES = ("documents", "speeches", "decisions", "votes", "clauses", "sentences", "evidence", "errors")
 
+# evidence.csv: the cached columns, then the review state a corrections file gives
+# (``unreviewed``, ``confirmed``, ``corrected``, ``added``) and the model's own stance.
+EVIDENCE_COLUMNS = [*Evidence.TABLE_COLUMNS, "review", "model_stance"]
+
 # The files ``d2r run`` writes into ``--out`` (beside report.html): each cached
 # table but the sentences as CSV, the two tables counted from the evidence, and
 # the sentences with their stances as Parquet.

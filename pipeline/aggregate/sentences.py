@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pyarrow as pa
@@ -20,6 +20,9 @@ import pyarrow.parquet as pq
 
 from pipeline.files import atomic_path, atomic_write_bytes, sha256_file
 from pipeline.records import schemas
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 ROW_GROUP = 131_072
 
@@ -221,3 +224,14 @@ def _runs_in_order(table: pa.Table) -> pa.Table:
     if len(np.unique(runs)) == len(runs) and bool(np.all(offsets[1:][same] > offsets[:-1][same])):
         return table
     return table.sort_by([("doc_id", "ascending"), ("start", "ascending")])
+
+
+def read_sentences(out: Path, ids: set[str], doc_ids: set[str]) -> pd.DataFrame:
+    """The sentences of ``sentences.parquet`` with one of ``ids`` or in one of ``doc_ids`` (a filtered scan)."""
+    import pandas as pd
+
+    columns = ["sentence_id", "doc_id", "seq", "page", "speaker_iso3", "text"]
+    if not ids and not doc_ids:
+        return pd.DataFrame(columns=columns)
+    wanted = pc.field("sentence_id").isin(sorted(ids)) | pc.field("doc_id").isin(sorted(doc_ids))
+    return pq.read_table(sentences_path(out), columns=columns, filters=wanted).to_pandas()

@@ -9,16 +9,18 @@ documents came from the cache.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, cast
 
 import pandas as pd
 
+from pipeline.aggregate.corrections import Correction
 from pipeline.aggregate.safe_csv import write_csv
+from pipeline.aggregate.sentences import read_sentences
 from pipeline.countries import country_name
-from pipeline.records import Clause, Decision, Document, Error, Evidence, Speech, Vote
+from pipeline.records import EVIDENCE_COLUMNS, Clause, Decision, Document, Error, Speech, Vote
 
 
 class CachedTables(Protocol):
@@ -85,7 +87,12 @@ class Keyed(Protocol):
 
 
 def assemble(
-    out: Path, store: CachedTables, keyed: Sequence[Keyed], discovery_errors: list[Error], failed: dict[str, Error]
+    out: Path,
+    store: CachedTables,
+    keyed: Sequence[Keyed],
+    discovery_errors: list[Error],
+    failed: dict[str, Error],
+    corrections: list[Correction] | None = None,
 ) -> dict[str, int]:
     """Write every table and the report from the cache; return counts for the summary.
 
@@ -121,6 +128,7 @@ def assemble(
         evidence=_order(_frame(store, chunks, "evidence"), rank, "page"),
         errors=errors,
     )
+    reviewed = _review(Path(out), tables, corrections, sentences_written)
     tables.states = state_summary(tables.evidence)
     tables.accusations = accusation_network(tables.evidence)
     write_tables(Path(out), tables)
@@ -128,7 +136,34 @@ def assemble(
     pool.shutdown()
     counts = summary_counts(tables, files=len(keyed) + len(discovery_errors), sentences=n_sentences)
     write_report(Path(out), tables, counts)
-    return counts
+    return {**counts, **reviewed}
+
+
+def _review(out: Path, tables: Tables, corrections: list[Correction] | None, sentences: Future[int]) -> dict[str, int]:
+    """Apply a reviewer's decisions to the tables (the cache is untouched); without any, every row is unreviewed."""
+    for stale in ("rejected.csv", "corrections_unmatched.csv"):
+        (out / stale).unlink(missing_ok=True)
+    if corrections is None:
+        evidence = tables.evidence
+        tables.evidence = evidence.assign(review="unreviewed", model_stance=evidence.get("stance", ""))
+        return {}
+    from pipeline.aggregate.corrections import UNMATCHED_COLUMNS, apply_corrections
+
+    needed = {c.id for c in corrections if c.kind == "evidence" and c.decision == "add"}
+    speech_docs = {c.id.rsplit(":", 1)[0] for c in corrections if c.kind == "speech"}
+    sentences.result()  # the file is written: the few sentences needed are read from it
+    applied = apply_corrections(
+        corrections,
+        tables.evidence,
+        tables.speeches,
+        tables.clauses,
+        tables.documents,
+        read_sentences(out, needed, speech_docs),
+    )
+    tables.evidence, tables.speeches, tables.clauses = applied.evidence, applied.speeches, applied.clauses
+    write_csv(applied.rejected, out / "rejected.csv", EVIDENCE_COLUMNS)
+    write_csv(applied.unmatched, out / "corrections_unmatched.csv", UNMATCHED_COLUMNS)
+    return {"corrections": len(corrections) - len(applied.unmatched), "unmatched": len(applied.unmatched)}
 
 
 def write_tables(out: Path, tables: Tables) -> None:
@@ -138,7 +173,7 @@ def write_tables(out: Path, tables: Tables) -> None:
     write_csv(tables.decisions, out / "decisions.csv", Decision.TABLE_COLUMNS)
     write_csv(tables.votes, out / "votes.csv", Vote.TABLE_COLUMNS)
     write_csv(tables.clauses, out / "clauses.csv", Clause.TABLE_COLUMNS)
-    write_csv(tables.evidence, out / "evidence.csv", Evidence.TABLE_COLUMNS)
+    write_csv(tables.evidence, out / "evidence.csv", EVIDENCE_COLUMNS)
     write_csv(tables.errors, out / "errors.csv", list(Error.TABLE_COLUMNS))
     write_csv(tables.states, out / "states.csv", STATE_COLUMNS)
     write_csv(tables.accusations, out / "accusations.csv", ACCUSATION_COLUMNS)

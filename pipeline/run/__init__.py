@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from pipeline import __version__
+from pipeline.aggregate.corrections import read_corrections
 from pipeline.classify.weights import verify_weights
 from pipeline.ingest import doc_id_for
 from pipeline.ingest.discover import discover
@@ -52,6 +53,7 @@ class RunOptions:
     progress: bool = True
     chunk_docs: int = 250
     wait: bool = False  # wait for another run holding --out instead of refusing
+    corrections: str | None = None  # a reviewer's corrections.csv, applied to the tables (not the cache)
 
 
 @dataclass
@@ -96,6 +98,7 @@ def _run(inputs: Sequence[str | Path], options: RunOptions, out: Path) -> RunSum
     from pipeline.run.executor import run_dask, run_local
 
     started = time.monotonic()
+    corrections = read_corrections(options.corrections) if options.corrections else None  # one line if malformed
     verify_weights(model_path(options.model_path))  # fails fast, one line, on a missing or changed model
     version = f"{__version__}|{options.engine}|{model_identity(options.model_path)}"
     store = ChunkStore(out / ".d2r")
@@ -124,7 +127,7 @@ def _run(inputs: Sequence[str | Path], options: RunOptions, out: Path) -> RunSum
 
     from pipeline.aggregate.tables import assemble  # pandas: imported once the workers are done or busy
 
-    summary.outputs = assemble(out, store, keyed, discovery_errors, failed)
+    summary.outputs = assemble(out, store, keyed, discovery_errors, failed, corrections)
     summary.documents = summary.outputs.get("documents", 0)
     summary.pages = summary.outputs.get("pages", 0)
     summary.errors = summary.outputs.get("errors", 0)
