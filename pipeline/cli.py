@@ -161,14 +161,35 @@ def train(
         "--no-spacy",
         help="Skip the spaCy textcat (its grouped cross-validation is most of the training time, about 25 minutes on 2 cores); the scikit-learn model is then the run model.",
     ),
+    corrections: List[Path] = typer.Option(
+        [], "--corrections", help="A reviewer's corrections.csv to add to the train split (with --run); repeatable."
+    ),
+    run_dir: Optional[Path] = typer.Option(
+        None, "--run", help="The run folder whose evidence the corrections were made on (its texts are read there)."
+    ),
 ) -> None:
     """Train the stance models from corpora/ into models/ and write the model card."""
     from pipeline.paths import annotations_dir, models_dir
     from pipeline.training.fit import train as train_models
 
+    reviewed = None
+    if corrections:
+        from pipeline.aggregate.corrections import read_corrections
+        from pipeline.training.corpus import reviewed_examples
+
+        if run_dir is None:
+            raise ValueError("--corrections needs --run DIR, the run folder the decisions were made on")
+        decisions = [c for path in corrections for c in read_corrections(path)]
+        reviewed = reviewed_examples(decisions, run_dir)
+        typer.echo(f"d2r: {len(reviewed)} reviewed sentences join the train split")
     models = models or models_dir()
     card = train_models(
-        models, corpus or annotations_dir(), seed=seed, spacy_model=not no_spacy, log=lambda m: typer.echo(m)
+        models,
+        corpus or annotations_dir(),
+        seed=seed,
+        spacy_model=not no_spacy,
+        log=lambda m: typer.echo(m),
+        reviewed=reviewed,
     )
     typer.echo(
         f"d2r: model and card written to {models / 'stance'}; test macro-F1 {card['metrics']['test']['macro_f1']:.3f}"
@@ -227,6 +248,29 @@ def report(out: Path = typer.Argument(..., help="An output folder of 'd2r run'."
 
     path = rebuild_report(out)
     typer.echo(f"d2r: report at {path}")
+
+
+@app.command()
+def review(
+    out: Path = typer.Argument(..., help="An output folder of 'd2r run'."),
+    corrections: Path = typer.Option(
+        ..., "--corrections", help="The corrections.csv decisions are appended to (keep it outside OUT)."
+    ),
+    order: str = typer.Option("uncertain", "--order", help="confidence, uncertain, state or date."),
+    stance: str = typer.Option("", "--stance", help="Only rows with this stance."),
+    state: str = typer.Option("", "--state", help="Only rows spoken by, or accusing, this ISO3 State."),
+    reviewer: str = typer.Option("", "--reviewer", help="Your name or initials, written with each decision."),
+) -> None:
+    """Review OUT's evidence rows one by one: confirm, reject, relabel, skip, undo, quit (one key each).
+
+    Each decision is appended to the corrections file at once; rerun with
+    'd2r run ... --corrections FILE' to apply them.
+    """
+    from pipeline.aggregate.review import Session, review_queue, run_review, terminal_ask, terminal_key
+
+    queue = review_queue(out, corrections, order=order, stance=stance, state=state)
+    session = Session(queue, corrections, reviewer=reviewer)
+    run_review(session, terminal_key(), terminal_ask(), typer.echo)
 
 
 cache_app = typer.Typer(help="Check or clear a run folder's cache (OUT/.d2r).", no_args_is_help=True)

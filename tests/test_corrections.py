@@ -153,3 +153,96 @@ def test_a_malformed_row_is_one_line_naming_it(inputs, tmp_path):
     assert proc.returncode == 1
     line = proc.stderr.strip()
     assert "\n" not in line and f"{path}:3" in line and "needs a stance" in line
+
+
+def _pty_session(args: list[str], script: list[tuple[str, str]], timeout: float = 60) -> str:
+    """Run d2r in a pseudo-terminal; for each (wait_for, send), wait until the screen shows it, then type."""
+    import os
+    import pty
+    import select
+    import subprocess
+    import sys
+    import time
+
+    from tests.helpers import ROOT
+
+    leader, follower = pty.openpty()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "pipeline", *args], stdin=follower, stdout=follower, stderr=follower, cwd=ROOT
+    )
+    os.close(follower)
+    screen = ""
+    deadline = time.monotonic() + timeout
+    for wait_for, send in script:
+        while wait_for not in screen:
+            assert time.monotonic() < deadline, f"waited for {wait_for!r}; screen:\n{screen[-2000:]}"
+            ready, _, _ = select.select([leader], [], [], 0.5)
+            if ready:
+                try:
+                    screen += os.read(leader, 65536).decode("utf-8", "replace")
+                except OSError:
+                    break
+        screen = screen.split(wait_for, 1)[1] if send else screen
+        os.write(leader, send.encode())
+    proc.wait(timeout=timeout)
+    try:
+        while select.select([leader], [], [], 0.2)[0]:
+            screen += os.read(leader, 65536).decode("utf-8", "replace")
+    except OSError:
+        pass
+    os.close(leader)
+    return screen
+
+
+def test_review_in_a_terminal_writes_each_decision_at_once(plain, inputs, tmp_path):
+    corrections = tmp_path / "corrections.csv"
+    queue_size = len(_read(plain, "evidence.csv"))
+    args = ["review", str(plain), "--corrections", str(corrections), "--order", "confidence", "--reviewer", "T"]
+    screen = _pty_session(
+        args,
+        [
+            (f"0/{queue_size} reviewed", "c"),
+            (f"1/{queue_size} reviewed", "r"),
+            (f"2/{queue_size} reviewed", "l"),
+            ("stance (", "deny\n"),
+            ("assister [", "\n"),
+            ("assisted [", "\n"),
+            ("assistance [", "\n"),
+            ("violation [", "\n"),
+            (f"3/{queue_size} reviewed", "u"),  # the relabel undone: the same row again
+            (f"2/{queue_size} reviewed", "s"),
+            (f"2/{queue_size} reviewed", "q"),
+            (f"2/{queue_size} reviewed; decisions in", ""),
+        ],
+    )
+    assert "Traceback" not in screen
+    rows = list(csv.DictReader(open(corrections, encoding="utf-8")))
+    assert [r["decision"] for r in rows] == ["confirm", "reject"] and {r["reviewer"] for r in rows} == {"T"}
+    by_confidence = (
+        _read(plain, "evidence.csv")
+        .assign(c=lambda f: pd.to_numeric(f["confidence"]))
+        .sort_values(["c", "evidence_id"], ascending=[False, True])
+    )
+    assert [r["id"] for r in rows] == by_confidence["evidence_id"].iloc[:2].tolist()
+    # A second session starts after the rows already decided.
+    screen = _pty_session(args, [(f"0/{queue_size - 2} reviewed", "q"), ("reviewed; decisions in", "")])
+    out = tmp_path / "out"
+    proc = d2r("run", inputs, "--out", out, "-q", "--corrections", corrections)
+    assert "2 corrections applied" in proc.stdout
+    assert len(_read(out, "rejected.csv")) == 1
+
+
+def test_reviewed_sentences_become_train_examples_only(reviewed, decisions):
+    from pipeline.aggregate.corrections import read_corrections
+    from pipeline.training.corpus import reviewed_examples
+
+    out, _ = reviewed
+    path, ids = decisions
+    examples = {e.id.split(":", 1)[1]: e for e in reviewed_examples(read_corrections(path), out)}
+    assert set(examples) == {ids["confirm"], ids["reject"], ids["relabel"], ids["add"]["sentence_id"]}
+    assert {e.split for e in examples.values()} == {"train"} and {e.source for e in examples.values()} == {"reviewer"}
+    assert examples[ids["reject"]].stance == "none" and examples[ids["relabel"]].stance == "deny"
+    assert examples[ids["add"]["sentence_id"]].stance == "affirm"
+    assert examples[ids["add"]["sentence_id"]].text == ids["add"]["text"]
+    confirmed = _read(out, "evidence.csv").set_index("evidence_id").loc[ids["confirm"]]
+    assert examples[ids["confirm"]].stance == confirmed["stance"]

@@ -31,10 +31,7 @@ def test_every_table_is_written_with_the_spec_columns(sample_run):
         == "doc_id symbol seq speaker delegation iso3 role spoke_in page_start page_end n_words text".split()
     )
     assert header("votes.csv") == "doc_id symbol vote_seq subject outcome resolution state iso3 vote source".split()
-    assert (
-        header("decisions.csv")
-        == "doc_id symbol seq subject outcome resolution method yes no abstain page".split()
-    )
+    assert header("decisions.csv") == "doc_id symbol seq subject outcome resolution method yes no abstain page".split()
     assert (
         header("clauses.csv")[:11]
         == "doc_id symbol para kind verb text refrain addressee mode assistance target".split()

@@ -104,7 +104,10 @@ def test_a_paragraph_whose_number_was_read_as_a_comma_comes_out(tmp_path):
 def test_the_real_record_keeps_its_two_votes(pv8700):
     _, parts = _read(pv8700)
     rows = [(d.method, d.outcome, d.resolution, d.yes, d.no, d.abstain) for d in parts.decisions]
-    assert rows == [("show of hands", "not adopted", "", 3, 7, 5), ("show of hands", "adopted", "2504 (2020)", 11, 0, 4)]
+    assert rows == [
+        ("show of hands", "not adopted", "", 3, 7, 5),
+        ("show of hands", "adopted", "2504 (2020)", 11, 0, 4),
+    ]
     assert len(parts.votes) == 30 and not parts.errors  # the President's counts agree with the lists
 
 

@@ -44,7 +44,14 @@ def _cover(symbol: str, meeting: int, agenda: str) -> str:
     ]
     for n, (state, delegate) in enumerate(COUNCIL):
         lines.append(f"{'Members: ' if n == 0 else ''}{state}{dots} {delegate}")
-    lines += ["Agenda", agenda, "", "The meeting was called to order at 10.05 a.m.", "Adoption of the agenda", "The agenda was adopted."]
+    lines += [
+        "Agenda",
+        agenda,
+        "",
+        "The meeting was called to order at 10.05 a.m.",
+        "Adoption of the agenda",
+        "The agenda was adopted.",
+    ]
     return "\n".join(lines)
 
 
@@ -146,7 +153,18 @@ def several_votes(folder: Path) -> Path:
     return _write(folder / "S_PV.9103_E.txt", text)
 
 
-GA_YES = ["Afghanistan", "Algeria", "Brazil", "Chile", "Egypt", "India", "Indonesia", "Mexico", "Norway", "South Africa"]
+GA_YES = [
+    "Afghanistan",
+    "Algeria",
+    "Brazil",
+    "Chile",
+    "Egypt",
+    "India",
+    "Indonesia",
+    "Mexico",
+    "Norway",
+    "South Africa",
+]
 GA_NO = ["Israel", "United States of America"]
 GA_ABSTAIN = ["Australia", "Canada", "Hungary"]
 

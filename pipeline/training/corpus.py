@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from pipeline.classify import LABELS
 from pipeline.paths import annotations_dir
@@ -97,3 +98,64 @@ def append_jsonl(path: str | Path, rows: list[dict]) -> None:
     with open(path, "a", encoding="utf-8") as fh:
         for row in rows:
             fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+
+def reviewed_examples(corrections: list[Any], run: str | Path) -> list[Example]:
+    """Train sentences from a reviewer's decisions on the evidence of the run folder ``run``.
+
+    A confirmed row keeps its stance, a rejected one is ``none``, a relabelled
+    or added one has the reviewer's stance and slots. They join the train
+    split only (``source`` ``reviewer``): the test split stays the annotators'.
+    """
+    import pandas as pd
+
+    run = Path(run)
+    frames = [
+        pd.read_csv(run / n, dtype=str, keep_default_na=False)
+        for n in ("evidence.csv", "rejected.csv")
+        if (run / n).exists()
+    ]
+    rows = (
+        pd.concat(frames, ignore_index=True).drop_duplicates("evidence_id").set_index("evidence_id") if frames else None
+    )
+    added = {c.id for c in corrections if c.kind == "evidence" and c.decision == "add"}
+    sentences = (
+        pd.read_parquet(run / "sentences.parquet", filters=[("sentence_id", "in", sorted(added))]).set_index(
+            "sentence_id"
+        )
+        if added
+        else None
+    )
+    examples = []
+    for c in corrections:
+        if c.kind != "evidence":
+            continue
+        if c.decision == "add":
+            if sentences is None or c.id not in sentences.index:
+                continue
+            text, context, speaker, doc = sentences.loc[c.id, ["text", "text", "speaker_iso3", "doc_id"]]
+            context, base = "", {}
+        elif rows is not None and c.id in rows.index:
+            row = rows.loc[c.id]
+            text, context, speaker, doc = row["sentence"], row["context"], row["speaker_iso3"], row["doc_id"]
+            base = {k: row.get(k, "") for k in SLOTS}
+        else:
+            continue
+        stance = {"confirm": None, "reject": "none"}.get(c.decision, c.values.get("stance"))
+        if not stance and rows is not None:
+            stance = rows.loc[c.id, "stance"]  # confirmed: the stance the row has
+        slots = {} if stance == "none" else {k: c.values.get(k) or base.get(k, "") for k in SLOTS}
+        examples.append(
+            Example(
+                id=f"review:{c.id}",
+                text=str(text),
+                context=str(context),
+                speaker=str(speaker),
+                source="reviewer",
+                stance=str(stance),
+                slots=slots,
+                speech=f"review {doc}",
+                split="train",
+            )
+        )
+    return examples

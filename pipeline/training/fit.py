@@ -64,13 +64,18 @@ def train(
     seed: int = 0,
     spacy_model: bool = True,
     log: Callable[[str], None] = print,
+    reviewed: list[Example] | None = None,
 ) -> dict[str, Any]:
-    """Train, evaluate and save the stance models; return the model card as a dict."""
+    """Train, evaluate and save the stance models; return the model card as a dict.
+
+    ``reviewed`` (from :func:`~pipeline.training.corpus.reviewed_examples`)
+    joins the train split only; the card counts it.
+    """
     corpus_dir = Path(corpus_dir) if corpus_dir else annotations_dir()
     random.seed(seed)
     np.random.seed(seed)
     corpus = load_corpus(corpus_dir)
-    train_set = [e for e in corpus if e.split != "test"]
+    train_set = [e for e in corpus if e.split != "test"] + list(reviewed or [])
     test_set = [e for e in corpus if e.split == "test"]
     if not train_set or not test_set:
         raise ValueError(f"{corpus_dir}: the corpus needs both train and test sentences")
@@ -95,7 +100,8 @@ def train(
     for part, h in (human or {}).items():
         log(f"  annotators ({part}): kappa {h['kappa']:.3f}, {_figures(h)} on {h['n']} doubly labelled sentences")
 
-    card = _card(corpus, linear, textcat, baseline, slots, human, chosen, seed)
+    card = _card(corpus + list(reviewed or []), linear, textcat, baseline, slots, human, chosen, seed)
+    card["data"]["reviewed"] = len(reviewed or [])  # reviewers' decisions in the train split
     _save(models_dir, linear, textcat, chosen, card, pairs(test_set))
     card["metrics"]["running_text_precision"] = running_text_precision(linear.model, corpus_dir / "precision")
     stance = models_dir / "stance"
