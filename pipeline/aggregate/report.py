@@ -28,7 +28,12 @@ from pipeline.paths import default_model_path
 
 
 def _table(
-    frame: pd.DataFrame, columns: list[str], table_id: str = "", limit: int | None = None, links: dict | None = None
+    frame: pd.DataFrame,
+    columns: list[str],
+    table_id: str = "",
+    limit: int | None = None,
+    links: dict | None = None,
+    row_id: str = "",
 ) -> str:
     if frame.empty:
         return "<p class='empty'>None in this run.</p>"
@@ -44,7 +49,8 @@ def _table(
                 if href:
                     value = f"<a href='{_e(href)}'>{value}</a>"
             cells.append(f"<td>{value}</td>")
-        body.append("<tr>" + "".join(cells) + "</tr>")
+        ident = f" data-id='{_e(row.get(row_id))}'" if row_id else ""
+        body.append(f"<tr{ident}>" + "".join(cells) + "</tr>")
     more = (
         f"<p>Showing {len(rows)} of {len(frame)} rows; the CSV has them all.</p>"
         if limit and len(frame) > limit
@@ -82,7 +88,7 @@ def write_report(out: Path, tables: Tables, counts: dict[str, Any]) -> Path:
     refrain = _refrain_by_year(clauses, documents)
     evidence_columns = [
         "symbol", "date", "speaker_iso3", "stance", "confidence", "assister", "assisted", "assistance",
-        "violation", "legal_basis", "situation", "page", "sentence",
+        "violation", "legal_basis", "situation", "page", "sentence", "review",
     ]  # fmt: skip
     doc_link = _doc_linker(documents, out)
     html = _template().substitute(
@@ -110,6 +116,7 @@ def write_report(out: Path, tables: Tables, counts: dict[str, Any]) -> Path:
             evidence_columns,
             table_id="evidence-table",
             limit=2000,
+            row_id="evidence_id",
             links={"page": doc_link, "symbol": doc_link},
         ),  # fmt: skip
         errors_table=_table(errors, ["path", "stage", "reason"], limit=500),
