@@ -246,3 +246,16 @@ def test_reviewed_sentences_become_train_examples_only(reviewed, decisions):
     assert examples[ids["add"]["sentence_id"]].text == ids["add"]["text"]
     confirmed = _read(out, "evidence.csv").set_index("evidence_id").loc[ids["confirm"]]
     assert examples[ids["confirm"]].stance == confirmed["stance"]
+
+
+def test_added_sentences_alone_are_found(plain, inputs, tmp_path):
+    sentences = pd.read_parquet(plain / "sentences.parquet")
+    missed = sentences[sentences["stance"] == "none"]["sentence_id"].iloc[:2].tolist()
+    path = _write(
+        tmp_path / "c.csv", [{"kind": "evidence", "id": i, "decision": "add", "stance": "accuse"} for i in missed]
+    )
+    out = tmp_path / "out"
+    shutil.copytree(plain, out)
+    d2r("run", inputs, "--out", out, "-q", "--corrections", path)
+    evidence = _read(out, "evidence.csv")
+    assert set(evidence.loc[evidence["review"] == "added", "evidence_id"]) == set(missed)

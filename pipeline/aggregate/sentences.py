@@ -233,5 +233,10 @@ def read_sentences(out: Path, ids: set[str], doc_ids: set[str]) -> pd.DataFrame:
     columns = ["sentence_id", "doc_id", "seq", "page", "speaker_iso3", "text"]
     if not ids and not doc_ids:
         return pd.DataFrame(columns=columns)
-    wanted = pc.field("sentence_id").isin(sorted(ids)) | pc.field("doc_id").isin(sorted(doc_ids))
+    parts = [
+        pc.field(column).isin(pa.array(sorted(values), type=pa.string()))
+        for column, values in (("sentence_id", ids), ("doc_id", doc_ids))
+        if values
+    ]
+    wanted = parts[0] if len(parts) == 1 else parts[0] | parts[1]
     return pq.read_table(sentences_path(out), columns=columns, filters=wanted).to_pandas()

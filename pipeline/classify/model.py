@@ -157,8 +157,8 @@ TRUSTED_TYPES = [
 ]
 
 
-def load_skops(path: str | Path) -> Any:
-    """Load a skops archive, refusing pickle files and any type not in TRUSTED_TYPES."""
+def load_skops(path: str | Path, trusted: list[str] | None = None) -> Any:
+    """Load a skops archive, refusing pickle files and any type not in ``trusted`` (default TRUSTED_TYPES)."""
     import zipfile
 
     import skops.io as sio
@@ -174,7 +174,7 @@ def load_skops(path: str | Path) -> Any:
         raise ModelFileError(f"{path} is not a skops model file")
     try:
         # One pass: skops refuses any type outside the list while it loads.
-        return sio.load(path, trusted=TRUSTED_TYPES)
+        return sio.load(path, trusted=trusted or TRUSTED_TYPES)
     except sio.exceptions.UntrustedTypesFoundException as exc:
         import re
 

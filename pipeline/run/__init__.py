@@ -27,6 +27,7 @@ from typing import NamedTuple
 
 from pipeline import __version__
 from pipeline.aggregate.corrections import read_corrections
+from pipeline.classify.clauses import load_clause_model
 from pipeline.classify.weights import verify_weights
 from pipeline.ingest import doc_id_for
 from pipeline.ingest.discover import discover
@@ -34,7 +35,7 @@ from pipeline.paths import model_path
 from pipeline.records import TABLES, Error, Task
 from pipeline.run.cache import ChunkStore, cache_key
 from pipeline.run.executor import Outcome
-from pipeline.run.identity import content_hash, model_identity
+from pipeline.run.identity import clause_identity, content_hash, model_identity
 from pipeline.run.lock import locked
 from pipeline.run.process import Rows, process_file, warm_up
 
@@ -100,7 +101,8 @@ def _run(inputs: Sequence[str | Path], options: RunOptions, out: Path) -> RunSum
     started = time.monotonic()
     corrections = read_corrections(options.corrections) if options.corrections else None  # one line if malformed
     verify_weights(model_path(options.model_path))  # fails fast, one line, on a missing or changed model
-    version = f"{__version__}|{options.engine}|{model_identity(options.model_path)}"
+    load_clause_model()  # the clause model's weights checked too, before any work
+    version = f"{__version__}|{options.engine}|{model_identity(options.model_path)}|{clause_identity()}"
     store = ChunkStore(out / ".d2r")
 
     files, discovery_errors = discover(inputs)

@@ -42,3 +42,11 @@ def model_identity(option: str | None) -> str:
             digest.update(f"{item.relative_to(path)}:{sha256_file(item)}\n".encode())
         return digest.hexdigest()[:16]
     return sha256_file(path)[:16]
+
+
+def clause_identity() -> str:
+    """A short digest of the clause model a run uses (``rules`` when none is installed)."""
+    from pipeline.classify.clauses import clause_model_path
+
+    path = clause_model_path()
+    return sha256_file(path)[:16] if path.exists() else "rules"

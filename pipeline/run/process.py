@@ -23,6 +23,7 @@ def process_file(task: Task) -> Rows:
     so the failure is cached like any result); a non-English document gives
     its ``documents`` row only.
     """
+    from pipeline.classify.clauses import classify_clauses, load_clause_model
     from pipeline.classify.predict import classify, load_model, model_name
     from pipeline.evidence import make_evidence, tag_clause
     from pipeline.ingest import doc_id_for, ingest
@@ -39,6 +40,7 @@ def process_file(task: Task) -> Rows:
     if doc.status != "ok":
         return tables
     parts = segment(doc)
+    classify_clauses(parts.clauses, load_clause_model())
     for clause in parts.clauses:
         tag_clause(doc, clause)
     model = load_model(task.model_path)

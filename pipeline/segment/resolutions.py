@@ -146,6 +146,21 @@ def _first(field: str, text: str) -> str:
     return ""
 
 
+def is_candidate(text: str) -> bool:
+    """Does a paragraph name States together with arms, assistance, supply, funds, transit, trade or
+    recognition? (the paragraphs the clause corpus labels, and the clause model reads)"""
+    return all(p.search(text) for _, p in _rules()["candidate"])
+
+
+def rule_slots(text: str) -> dict[str, str]:
+    """Addressee, assistance and target of a paragraph by the rules, whatever its refrain flag."""
+    return {
+        "addressee": _named_addressee(text) or _first("addressee", text) or "States",
+        "assistance": _first("assistance", text) or "unspecified",
+        "target": _target(text),
+    }
+
+
 def mark_refrain(clause: Clause) -> None:
     """Set a refrain clause's flag and slots by the rules of ``refrain_rules.csv`` (others are left as they are)."""
     text = clause.text
