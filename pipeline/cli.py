@@ -311,8 +311,9 @@ def cache_clear(out: Path = typer.Argument(..., help="An output folder of 'd2r r
     if not root.is_dir():
         _fail(f"{out} has no d2r cache (no {root})")
     with locked(root, say=lambda line: typer.echo(line, err=True)):
-        n = len(ChunkStore(root).chunk_ids())
-        ChunkStore(root).clear()
+        store = ChunkStore(root)
+        n = len(store.chunk_ids())
+        store.clear()
     typer.echo(f"d2r: cache of {out} cleared ({n} chunks removed)")
 
 

@@ -8,7 +8,7 @@ documents came from the cache.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,7 +28,7 @@ class CachedTables(Protocol):
 
     root: Path
 
-    def index(self) -> dict[str, str]: ...
+    def index(self, wanted: Iterable[str] | None = None) -> dict[str, str]: ...
 
     def read(self, wanted: dict[str, set[str]], table: str) -> Any: ...
 
@@ -102,7 +102,7 @@ def assemble(
     from pipeline.aggregate.report import summary_counts, write_report
     from pipeline.aggregate.sentences import write_sentences
 
-    index = store.index()
+    index = store.index(item.key for item in keyed)  # verified already: only this run's chunks
     chunks: dict[str, set[str]] = {}  # chunk id -> the documents wanted from it
     for item in keyed:
         if item.key in index:

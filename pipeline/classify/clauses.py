@@ -154,10 +154,14 @@ def classify_clauses(clauses: list[Clause], model: ClauseModel | None) -> list[C
     """Decide each operative candidate paragraph's ``refrain`` and ``mode`` with the model; slots by the rules."""
     if model is None:
         return clauses
-    chosen = [c for c in clauses if c.kind == "operative" and is_candidate(c.text)]
-    for c in clauses:
-        if c.kind == "operative" and c not in chosen:
-            c.refrain, c.mode, c.addressee, c.assistance, c.target = False, "", "", "", ""
+    chosen = []
+    for clause in clauses:
+        if clause.kind != "operative":
+            continue
+        if is_candidate(clause.text):
+            chosen.append(clause)
+        else:
+            _not_refrain(clause)
     if not chosen:
         return clauses
     texts = [c.text for c in chosen]
@@ -172,5 +176,9 @@ def classify_clauses(clauses: list[Clause], model: ClauseModel | None) -> list[C
                 slots["target"],
             )
         else:
-            clause.refrain, clause.mode, clause.addressee, clause.assistance, clause.target = False, "", "", "", ""
+            _not_refrain(clause)
     return clauses
+
+
+def _not_refrain(clause: Clause) -> None:
+    clause.refrain, clause.mode, clause.addressee, clause.assistance, clause.target = False, "", "", "", ""

@@ -24,6 +24,7 @@ import json
 import os
 import shutil
 import tempfile
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -270,10 +271,9 @@ def verify(root: Path) -> list[dict[str, Any]]:
     index = store.index()
     used = _used_by_last_run(root)
     rows = []
-    for chunk_id in sorted(set(index.values())):
-        keys = [k for k, c in index.items() if c == chunk_id]
+    for chunk_id, documents in sorted(Counter(index.values()).items()):
         state = "good" if chunk_id in used or not used else "orphaned"
-        rows.append({"chunk": chunk_id, "documents": len(keys), "state": state, "reason": ""})
+        rows.append({"chunk": chunk_id, "documents": documents, "state": state, "reason": ""})
     for damage in store.damaged:
         rows.append(
             {"chunk": damage.chunk_id, "documents": len(damage.keys), "state": "rebuilt", "reason": damage.reason}

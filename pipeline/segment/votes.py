@@ -108,9 +108,16 @@ class Decisions:
     decisions: list[Decision] = field(default_factory=list)
     votes: list[Vote] = field(default_factory=list)
     errors: list[Error] = field(default_factory=list)
-    # while reading: each decision's votes, and the announced and listed counts where both are known
-    _cast: dict[int, list[Vote]] = field(default_factory=dict, repr=False)
-    _checks: list[tuple[Decision, tuple[int, int, int], tuple[int, int, int]]] = field(default_factory=list, repr=False)
+
+
+@dataclass
+class _Found:
+    """One decision as read, before the decisions are numbered in record order."""
+
+    offset: int
+    decision: Decision
+    votes: list[Vote] = field(default_factory=list)
+    miscount: tuple[tuple[int, int, int], tuple[int, int, int]] | None = None  # (announced, listed)
 
 
 _SHOW_OF_HANDS = re.compile(r"A vote was taken by show of hands\.?")
@@ -151,14 +158,14 @@ def find_decisions(
     """
     paged = paged or PagedText.from_pages(doc.page_texts)  # segment() builds it once per document
     text = paged.text
-    found = Decisions()
+    found: list[_Found] = []
     markers = _vote_markers(text)
     claimed: list[tuple[int, int]] = []  # spans of text whose adoptions belong to a vote
     for n, (start, end, lists, method) in enumerate(markers):
         limit = markers[n + 1][0] if n + 1 < len(markers) else len(text)
         after = text[end : min(limit, end + 700)]
         claimed.append((start, end + _announcement_end(after)))
-        _add_vote(found, doc, paged, start, after, lists, method, cover or [])
+        found.append(_read_vote(doc, paged, start, after, lists, method, cover or []))
     for m in _WITHOUT_VOTE.finditer(text):
         if any(a <= m.start() < b for a, b in claimed) or _ANNOUNCED_GA.match(text, m.end() - len("adopted")):
             continue
@@ -166,20 +173,18 @@ def find_decisions(
         method = "consensus" if "consensus" in how else "without a vote"
         subject = re.sub(r"\s+", " ", m.group("subject")).strip()
         draft = _DRAFT.search(subject) or re.search(r"(?:A|S)/[\w.\-/]+", subject)
-        found.decisions.append(
-            Decision(
-                doc_id=doc.doc_id,
-                symbol=doc.symbol,
-                seq=m.start(),
-                subject=draft.group(1) if draft and draft.groups() else (draft.group(0) if draft else subject),
-                outcome="adopted",
-                resolution=m.group("resolution") or "",
-                method=method,
-                page=paged.page_at(m.start()),
-            )
+        decision = Decision(
+            doc_id=doc.doc_id,
+            symbol=doc.symbol,
+            seq=0,
+            subject=draft.group(1) if draft and draft.groups() else (draft.group(0) if draft else subject),
+            outcome="adopted",
+            resolution=m.group("resolution") or "",
+            method=method,
+            page=paged.page_at(m.start()),
         )
-    _number(found, doc)
-    return found
+        found.append(_Found(m.start(), decision))
+    return _numbered(found, doc)
 
 
 def _announcement_end(after: str) -> int:
@@ -216,8 +221,7 @@ def _vote_markers(text: str) -> list[tuple[int, int, dict[str, str] | None, str]
     return sorted(markers)
 
 
-def _add_vote(
-    found: Decisions,
+def _read_vote(
     doc: Document,
     paged: PagedText,
     start: int,
@@ -225,19 +229,21 @@ def _add_vote(
     lists: dict[str, str] | None,
     method: str,
     cover: list[tuple[str, str]],
-) -> None:
+) -> _Found:
     """One decision (and its votes) from a vote at ``start`` with the words ``after`` it."""
     window = re.sub(r"\s+", " ", after)
     announced = _announced(window)
     before = paged.text[max(0, start - 1500) : start]
     subject = _subject(before)
+    # Unanimous without lists: every member announced in favour, or "adopted unanimously" with no count.
+    unanimous = bool(cover) and (
+        (announced is not None and announced[0] == len(cover) and not announced[1] and not announced[2])
+        or (announced is None and bool(re.search(r"\badopted unanimously\b", window)))
+    )
     source = "list"
     if lists is not None:
         cast = {key: _states(lists.get(key) or "") for key, _ in _GROUPS}
-    elif announced and announced[0] and not announced[1] and not announced[2] and len(cover) == announced[0]:
-        cast = {"yes": [name for name, _ in cover], "no": [], "abstain": []}
-        source = "cover page"
-    elif re.search(r"\badopted unanimously\b", window) and cover and not announced:
+    elif unanimous:
         cast = {"yes": [name for name, _ in cover], "no": [], "abstain": []}
         source = "cover page"
     else:
@@ -249,7 +255,7 @@ def _add_vote(
     decision = Decision(
         doc_id=doc.doc_id,
         symbol=doc.symbol,
-        seq=start,  # the offset orders the decisions until they are numbered
+        seq=0,
         subject=subject,
         outcome=outcome,
         resolution=resolution,
@@ -259,13 +265,11 @@ def _add_vote(
         abstain=counts[2],
         page=paged.page_at(start),
     )
-    found.decisions.append(decision)
-    if lists is not None and announced and announced != counted:
-        found._checks.append((decision, announced, counted))
-    rows = found._cast.setdefault(id(decision), [])
+    miscount = (announced, counted) if lists is not None and announced and announced != counted else None
+    found = _Found(start, decision, miscount=miscount)
     for choice in ("yes", "no", "abstain"):
         for state in cast[choice]:
-            rows.append(
+            found.votes.append(
                 Vote(
                     doc_id=doc.doc_id,
                     symbol=doc.symbol,
@@ -280,27 +284,31 @@ def _add_vote(
                     source=source,
                 )
             )
+    return found
 
 
-def _number(found: Decisions, doc: Document) -> None:
-    """Number the decisions in record order; give each vote row its number; write the count checks."""
-    found.decisions.sort(key=lambda d: d.seq)  # the text offset, until numbered
-    for seq, decision in enumerate(found.decisions, start=1):
-        decision.seq = seq
-        for vote in found._cast.get(id(decision), []):
+def _numbered(found: list[_Found], doc: Document) -> Decisions:
+    """The decisions numbered in record order, each vote row with its number, and the count checks."""
+    out = Decisions()
+    for seq, item in enumerate(sorted(found, key=lambda f: f.offset), start=1):
+        item.decision.seq = seq
+        out.decisions.append(item.decision)
+        for vote in item.votes:
             vote.vote_seq = seq
-            found.votes.append(vote)
-    for decision, announced, counted in found._checks:
-        said = f"{announced[0]} in favour, {announced[1]} against, {announced[2]} abstaining"
-        found.errors.append(
-            Error(
-                doc.path,
-                "votes",
-                f"{doc.symbol} decision {decision.seq} ({decision.subject or 'subject not named'}, page "
-                f"{decision.page}): the President announced {said}; the lists name "
-                f"{counted[0]}, {counted[1]}, {counted[2]}",
+        out.votes.extend(item.votes)
+        if item.miscount:
+            announced, counted = item.miscount
+            said = f"{announced[0]} in favour, {announced[1]} against, {announced[2]} abstaining"
+            out.errors.append(
+                Error(
+                    doc.path,
+                    "votes",
+                    f"{doc.symbol} decision {seq} ({item.decision.subject or 'subject not named'}, page "
+                    f"{item.decision.page}): the President announced {said}; the lists name "
+                    f"{counted[0]}, {counted[1]}, {counted[2]}",
+                )
             )
-        )
+    return out
 
 
 def _announced(window: str) -> tuple[int, int, int] | None:

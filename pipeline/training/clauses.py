@@ -123,7 +123,7 @@ def cross_validate(
         for C in grid:
             predicted = np.zeros(len(gold), dtype=bool)
             for train, test in GroupKFold(n_splits=folds).split(texts, labels, groups):
-                model = _with_rules(C) if use_rules else ClauseModel(C=C)
+                model = _RulesAndWords(C=C) if use_rules else ClauseModel(C=C)
                 model.fit([texts[i] for i in train], labels[train])
                 predicted[test] = model.predict([texts[i] for i in test])
             name = f"linear{' + rules' if use_rules else ''} C={C:g}"
@@ -152,10 +152,6 @@ class _RulesAndWords(ClauseModel):
     def predict(self, texts: Sequence[str]) -> np.ndarray:
         X = self._stack(self._words.transform(texts), texts)
         return np.asarray(self._model.predict_proba(X)[:, 1] >= self.threshold)
-
-
-def _with_rules(C: float) -> ClauseModel:
-    return _RulesAndWords(C=C)
 
 
 def train_clauses(models_dir: Path, gold_path: Path | None = None, log: Any = print) -> dict[str, Any]:
