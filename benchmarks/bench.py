@@ -379,6 +379,22 @@ def bench_full() -> None:
     shutil.rmtree(work)
 
 
+def bench_ga_votes() -> None:
+    """--ga-votes: read, check, select and join the 870,000 roll-call rows (what a run adds with it)."""
+    from pipeline.aggregate.refrain_votes import ga_refrain_votes
+    from pipeline.classify.rollcalls import flag_roll_calls
+    from pipeline.ingest.rollcalls import read_roll_calls
+
+    folder = DATA / "unga-votes"
+    data = read_roll_calls(folder)
+    print(f"\n5. --ga-votes over {len(data.calls):,} roll calls and {len(data.votes):,} State votes (best of 3)")
+    line("read and check both files", f"{best_of(lambda: read_roll_calls(folder)):.2f} s")
+    line("rule table over every roll call", f"{best_of(lambda: flag_roll_calls(data.calls)):.2f} s")
+    joined = ga_refrain_votes(folder)
+    line("the whole join (read, select, join, per-State counts)", f"{best_of(lambda: ga_refrain_votes(folder)):.2f} s",
+         f"{len(joined.roll_calls)} roll calls, {len(joined.votes):,} votes")  # fmt: skip
+
+
 def main() -> None:
     if not DATA.exists():
         raise SystemExit(f"bench: the shared data is not at {DATA}")
@@ -386,6 +402,7 @@ def main() -> None:
     bench_pdf()
     bench_classify()
     bench_run()
+    bench_ga_votes()
     if os.environ.get("BENCH_FULL"):
         bench_full()
     else:

@@ -59,6 +59,13 @@ def run(
         help="A reviewer's corrections.csv (keep it outside OUT): confirmed, rejected, relabelled and added "
         "evidence, corrected delegations and refrain flags, applied to the tables; the cache is untouched.",
     ),
+    ga_votes: Optional[Path] = typer.Option(
+        None,
+        "--ga-votes",
+        help="The General Assembly roll-call folder (un_roll_calls.csv, un_votes.csv.gz; e.g. "
+        "../shared/data/unga-votes): the votes on calls to refrain from supporting a party go to "
+        "refrain_votes.csv, with per-State yes/no/abstain counts in states.csv.",
+    ),
 ) -> None:
     """Ingest, segment, classify and aggregate every document into OUT (tables + report.html).
 
@@ -88,6 +95,7 @@ def run(
         chunk_docs=batch,
         wait=wait,
         corrections=str(corrections) if corrections else None,
+        ga_votes=str(ga_votes) if ga_votes else None,
     )
     summary = run_pipeline(inputs, options)
     if summary.rebuilt:
@@ -107,6 +115,11 @@ def run(
         applied, unmatched = summary.outputs.get("corrections", 0), summary.outputs.get("unmatched", 0)
         note = f"; {unmatched} unmatched, listed in {out / 'corrections_unmatched.csv'}" if unmatched else ""
         typer.echo(f"d2r: {applied} corrections applied from {corrections}{note}")
+    if ga_votes:
+        typer.echo(
+            f"d2r: {summary.outputs.get('ga_votes', 0)} State votes on {summary.outputs.get('ga_roll_calls', 0)} "
+            f"General Assembly refrain calls in {out / 'refrain_votes.csv'}"
+        )
     typer.echo(f"d2r: tables in {out}/, report at {out / 'report.html'}")
 
 
@@ -167,10 +180,29 @@ def train(
     run_dir: Optional[Path] = typer.Option(
         None, "--run", help="The run folder whose evidence the corrections were made on (its texts are read there)."
     ),
+    only: Optional[str] = typer.Option(
+        None,
+        "--only",
+        help="'stance' or 'clauses': train one model (the clause model from corpora/clauses/gold.jsonl takes seconds).",
+    ),
 ) -> None:
-    """Train the stance models from corpora/ into models/ and write the model card."""
+    """Train the stance model (corpora/annotations) and the refrain-clause model (corpora/clauses) into
+    models/, each with its model card."""
     from pipeline.paths import annotations_dir, models_dir
     from pipeline.training.fit import train as train_models
+
+    if only not in (None, "stance", "clauses"):
+        raise ValueError(f"--only takes 'stance' or 'clauses', not {only!r}")
+    models = models or models_dir()
+    if only in (None, "clauses"):
+        from pipeline.training.clauses import train_clauses
+
+        clause_card = train_clauses(models, log=lambda m: typer.echo(m))
+        chosen = clause_card["metrics"]["chosen"]
+        f1 = clause_card["metrics"]["cross_validation"][chosen]["f1"]
+        typer.echo(f"d2r: clause model and card written to {models / 'clauses'}; grouped-CV F1 {f1:.3f}")
+        if only == "clauses":
+            return
 
     reviewed = None
     if corrections:
@@ -182,7 +214,6 @@ def train(
         decisions = [c for path in corrections for c in read_corrections(path)]
         reviewed = reviewed_examples(decisions, run_dir)
         typer.echo(f"d2r: {len(reviewed)} reviewed sentences join the train split")
-    models = models or models_dir()
     card = train_models(
         models,
         corpus or annotations_dir(),

@@ -55,7 +55,8 @@ def test_the_sample_tells_the_story(sample_run):
     clauses = pd.read_csv(sample_run / "clauses.csv")
     refrain = clauses[clauses["refrain"]]
     assert set(refrain["para"].astype(str)) == {"2", "3", "4"}
-    assert set(refrain["mode"]) == {"prevent", "refrain", "non-recognition"}
+    # Paragraph 2 "shall prevent the supply ... of arms" is a ban on supplies: `embargo` (corpora/clauses/README.md).
+    assert set(refrain["mode"]) == {"embargo", "refrain", "non-recognition"}
     assert refrain["legal_basis"].str.contains("UNSC-embargo|ARSIWA-41", regex=True).all()
     evidence = pd.read_csv(sample_run / "evidence.csv", keep_default_na=False)
     syria = evidence[(evidence["speaker_iso3"] == "SYR")]

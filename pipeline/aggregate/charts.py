@@ -10,6 +10,7 @@ import pandas as pd
 
 STANCE_COLOURS = {"affirm": "#1b9e77", "accuse": "#d95f02", "deny": "#7570b3", "admit": "#e7298a"}
 STANCES = list(STANCE_COLOURS)
+VOTE_COLOURS = {"yes": "#1b9e77", "abstain": "#bbbbbb", "no": "#d95f02"}
 
 
 def html_text(value: object) -> str:
@@ -19,14 +20,17 @@ def html_text(value: object) -> str:
     return escape(str(value), quote=True)
 
 
-def bars_by_year(frame: pd.DataFrame, title: str, stack: str | None = None) -> str:
-    """A stacked bar chart (years on x) as inline SVG."""
+def bars_by_year(
+    frame: pd.DataFrame, title: str, stack: str | None = None, colours: dict[str, str] | None = None
+) -> str:
+    """A stacked bar chart (years on x) as inline SVG; ``colours`` names the stacked values (stances by default)."""
     if frame.empty:
         return f"<p class='empty'>No {escape(title.lower())} in this run.</p>"
     years = sorted(y for y in frame["year"].unique() if y)
     if not years:
         return f"<p class='empty'>No dated {escape(title.lower())} in this run.</p>"
-    keys = STANCES if stack else ["count"]
+    palette = colours or STANCE_COLOURS
+    keys = list(palette) if stack else ["count"]
     counts = {y: {k: 0 for k in keys} for y in years}
     for row in frame.itertuples(index=False):
         if row.year in counts:
@@ -46,7 +50,7 @@ def bars_by_year(frame: pd.DataFrame, title: str, stack: str | None = None) -> s
             if not n:
                 continue
             h = (height - 20) * n / top  # float: bars are placed to a tenth of a pixel
-            colour = STANCE_COLOURS.get(key, "#4477aa")
+            colour = palette.get(key, "#4477aa")
             parts.append(
                 f"<rect x='{x:.1f}' y='{base - h:.1f}' width='{max(2, step - 4):.1f}' height='{h:.1f}' fill='{colour}'><title>{escape(year)} {escape(key)}: {n}</title></rect>"
             )
@@ -58,7 +62,7 @@ def bars_by_year(frame: pd.DataFrame, title: str, stack: str | None = None) -> s
     if stack:
         parts.append(
             "<p class='legend'>"
-            + " ".join(f"<span style='background:{c}'></span>{s}" for s, c in STANCE_COLOURS.items())
+            + " ".join(f"<span style='background:{c}'></span>{s}" for s, c in palette.items())
             + "</p>"
         )
     return "".join(parts)

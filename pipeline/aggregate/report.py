@@ -19,7 +19,7 @@ from typing import Any
 import pandas as pd
 
 from pipeline import __version__
-from pipeline.aggregate.charts import STANCES, bars_by_year, network_chart
+from pipeline.aggregate.charts import STANCES, VOTE_COLOURS, bars_by_year, network_chart
 from pipeline.aggregate.charts import html_text as _e
 from pipeline.aggregate.tables import Tables
 from pipeline.countries import country_name
@@ -110,6 +110,7 @@ def write_report(out: Path, tables: Tables, counts: dict[str, Any]) -> Path:
             _decision_summary(tables.decisions, votes),
             ["symbol", "seq", "subject", "method", "outcome", "resolution", "yes", "no", "abstain", "states_no"],
         ),
+        ga_votes=ga_votes_section(tables.ga_votes.votes if tables.ga_votes else None, states),
         precision_note=_precision_note(),
         evidence_table=_table(
             evidence,
@@ -181,6 +182,30 @@ def _decision_summary(decisions: pd.DataFrame, votes: pd.DataFrame) -> pd.DataFr
     return decisions.assign(states_no=[against.get(k, "") for k in keys])
 
 
+def ga_votes_section(votes: pd.DataFrame | None, states: pd.DataFrame) -> str:
+    """The report's part for ``--ga-votes`` (empty without it): votes on refrain calls by year, and per State."""
+    if votes is None:
+        return ""
+    by_year = (
+        votes.assign(year=votes["date"].astype(str).str[:4]) if not votes.empty else pd.DataFrame(columns=["year"])
+    )
+    voters = states[states["role"] == "General Assembly vote"] if not states.empty else states
+    if not voters.empty:
+        voters = voters.sort_values(["ga_no", "ga_abstain", "iso3"], ascending=[False, False, True], kind="stable")
+    return (
+        "<section id='ga-votes'><h2>General Assembly votes on calls to refrain</h2>"
+        "<p class='note'>Recorded votes (1946-2019) on resolutions, paragraphs and amendments that call on States to "
+        "stop or refrain from supporting a party, as selected by pipeline/data/ga_refrain_rules.csv "
+        "(refrain_roll_calls.csv lists them, refrain_votes.csv every State's vote).</p>"
+        + bars_by_year(by_year, "State votes on refrain calls", stack="vote", colours=VOTE_COLOURS)
+        + "<h3>Per State, most votes against first</h3>"
+        + _table(
+            voters, ["iso3", "state", "count", "ga_yes", "ga_no", "ga_abstain", "first_date", "last_date"], limit=60
+        )
+        + "</section>"
+    )
+
+
 def _precision_note() -> str:
     """How far to trust a row, in the figures the model card records (never typed in here)."""
     try:
@@ -224,6 +249,14 @@ def rebuild_report(out: Path) -> Path:
     if not clauses.empty:
         clauses["refrain"] = clauses["refrain"].map(lambda v: v == "True")
     decisions = read("decisions") if (out / "decisions.csv").exists() else pd.DataFrame()
+    ga_votes = None
+    if (out / "refrain_votes.csv").exists():
+        from pipeline.aggregate.refrain_votes import GaVotes
+
+        ga_votes = GaVotes(votes=read("refrain_votes"), roll_calls=read("refrain_roll_calls"), states=pd.DataFrame())
+        for c in ("ga_yes", "ga_no", "ga_abstain"):
+            if c in states:
+                states[c] = pd.to_numeric(states[c])
     tables = Tables(
         documents=documents,
         speeches=speeches,
@@ -234,5 +267,6 @@ def rebuild_report(out: Path) -> Path:
         decisions=decisions,
         states=states,
         accusations=accusations,
+        ga_votes=ga_votes,
     )
     return write_report(out, tables, summary_counts(tables))

@@ -17,6 +17,7 @@ from typing import Any, Protocol, cast
 import pandas as pd
 
 from pipeline.aggregate.corrections import Correction
+from pipeline.aggregate.refrain_votes import REFRAIN_VOTE_COLUMNS, ROLL_CALL_COLUMNS, GaVotes
 from pipeline.aggregate.safe_csv import write_csv
 from pipeline.aggregate.sentences import read_sentences
 from pipeline.countries import country_name
@@ -43,6 +44,9 @@ STATE_COLUMNS = [
     "first_date",
     "last_date",
     "strongest_evidence_id",
+    "ga_yes",
+    "ga_no",
+    "ga_abstain",
 ]
 ACCUSATION_COLUMNS = ["accuser_iso3", "accused", "assisted", "count", "first_date", "last_date", "example_evidence_id"]
 
@@ -73,6 +77,7 @@ class Tables:
     decisions: pd.DataFrame = field(default_factory=pd.DataFrame)
     states: pd.DataFrame = field(default_factory=pd.DataFrame)
     accusations: pd.DataFrame = field(default_factory=pd.DataFrame)
+    ga_votes: GaVotes | None = None  # with --ga-votes: the General Assembly's votes on refrain calls
 
 
 class Keyed(Protocol):
@@ -93,11 +98,14 @@ def assemble(
     discovery_errors: list[Error],
     failed: dict[str, Error],
     corrections: list[Correction] | None = None,
+    ga_votes: GaVotes | None = None,
 ) -> dict[str, int]:
     """Write every table and the report from the cache; return counts for the summary.
 
     ``keyed`` lists every input file; ``failed`` holds this run's worker
-    failures by cache key (they are not cached).
+    failures by cache key (they are not cached); ``ga_votes`` is what
+    ``--ga-votes`` read, joined (its rows go to ``states.csv`` and its own
+    two tables).
     """
     from pipeline.aggregate.report import summary_counts, write_report
     from pipeline.aggregate.sentences import write_sentences
@@ -118,7 +126,9 @@ def assemble(
     source_of = {i.doc_id: f"{i.key}@{index[i.key]}" for i in keyed if i.key in index}  # cache key and chunk
     sentences_written = pool.submit(write_sentences, store, chunks, rank, Path(out), source_of)
 
-    documents, errors = _documents_and_errors(store, chunks, ordered, discovery_errors, failed)
+    documents, errors = _documents_and_errors(
+        store, chunks, ordered, discovery_errors + (ga_votes.errors if ga_votes else []), failed
+    )
     tables = Tables(
         documents=documents,
         speeches=_order(_frame(store, chunks, "speeches"), rank, "seq"),
@@ -127,16 +137,18 @@ def assemble(
         clauses=_order(_frame(store, chunks, "clauses"), rank),
         evidence=_order(_frame(store, chunks, "evidence"), rank, "page"),
         errors=errors,
+        ga_votes=ga_votes,
     )
     reviewed = _review(Path(out), tables, corrections, sentences_written)
-    tables.states = state_summary(tables.evidence)
+    tables.states = state_summary(tables.evidence, ga_votes.states if ga_votes else None)
     tables.accusations = accusation_network(tables.evidence)
     write_tables(Path(out), tables)
     n_sentences = sentences_written.result()
     pool.shutdown()
     counts = summary_counts(tables, files=len(keyed) + len(discovery_errors), sentences=n_sentences)
     write_report(Path(out), tables, counts)
-    return {**counts, **reviewed}
+    joined = {"ga_votes": len(ga_votes.votes), "ga_roll_calls": len(ga_votes.roll_calls)} if ga_votes else {}
+    return {**counts, **reviewed, **joined}
 
 
 def _review(out: Path, tables: Tables, corrections: list[Correction] | None, sentences: Future[int]) -> dict[str, int]:
@@ -177,6 +189,12 @@ def write_tables(out: Path, tables: Tables) -> None:
     write_csv(tables.errors, out / "errors.csv", list(Error.TABLE_COLUMNS))
     write_csv(tables.states, out / "states.csv", STATE_COLUMNS)
     write_csv(tables.accusations, out / "accusations.csv", ACCUSATION_COLUMNS)
+    if tables.ga_votes is None:  # a table an earlier run with --ga-votes left would be taken for this run's
+        for stale in ("refrain_votes.csv", "refrain_roll_calls.csv"):
+            (out / stale).unlink(missing_ok=True)
+    else:
+        write_csv(tables.ga_votes.votes, out / "refrain_votes.csv", REFRAIN_VOTE_COLUMNS)
+        write_csv(tables.ga_votes.roll_calls, out / "refrain_roll_calls.csv", ROLL_CALL_COLUMNS)
 
 
 def _documents_and_errors(
@@ -244,10 +262,14 @@ def _summarise(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     )
 
 
-def state_summary(evidence: pd.DataFrame) -> pd.DataFrame:
-    """Per State and stance, as speaker; and, for ``accuse``, as the State accused."""
+def state_summary(evidence: pd.DataFrame, ga_states: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Per State and stance, as speaker; for ``accuse``, as the State accused; and, with
+    ``ga_states`` (``--ga-votes``), as a voter on the General Assembly's refrain calls."""
+    extra = [ga_states] if ga_states is not None and not ga_states.empty else []
     if evidence.empty:
-        return pd.DataFrame(columns=STATE_COLUMNS)
+        if not extra:
+            return pd.DataFrame(columns=STATE_COLUMNS)
+        return _states_frame(extra)
     speaking = evidence[evidence["speaker_iso3"].fillna("") != ""]
     as_speaker = _summarise(speaking, ["speaker_iso3", "stance"]).rename(columns={"speaker_iso3": "iso3"})
     as_speaker["role"] = "speaker"
@@ -257,8 +279,19 @@ def state_summary(evidence: pd.DataFrame) -> pd.DataFrame:
     )
     if len(as_accused):
         as_accused["role"], as_accused["stance"] = "accused", "accuse"
-    states = pd.concat([as_speaker, as_accused], ignore_index=True)
+    return _states_frame([as_speaker, as_accused, *extra])
+
+
+def _states_frame(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    """The parts as one ``states.csv`` table, sorted by State, role and stance."""
+    parts = [p for p in parts if len(p)]
+    if not parts:
+        return pd.DataFrame(columns=STATE_COLUMNS)
+    states = pd.concat(parts, ignore_index=True)
     states["state"] = states["iso3"].map(country_name)
+    for column in ("ga_yes", "ga_no", "ga_abstain"):  # whole numbers where counted, empty elsewhere
+        if column in states:
+            states[column] = states[column].astype("Int64")
     return states.reindex(columns=STATE_COLUMNS).sort_values(["iso3", "role", "stance"], kind="stable")
 
 

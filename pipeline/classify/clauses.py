@@ -24,7 +24,7 @@ import numpy as np
 
 from pipeline.paths import models_dir
 from pipeline.records import Clause
-from pipeline.segment.resolutions import is_candidate, rule_slots
+from pipeline.segment.resolutions import is_candidate, resolution_target, rule_slots
 
 TRUSTED = ["builtins.dict", "builtins.str", "builtins.list", "numpy.ndarray", "numpy.dtype", "numpy.float64"]
 
@@ -166,9 +166,12 @@ def classify_clauses(clauses: list[Clause], model: ClauseModel | None) -> list[C
         return clauses
     texts = [c.text for c in chosen]
     flags, modes = model.predict(texts), model.predict_mode(texts)
+    context = {
+        doc: resolution_target([c.text for c in chosen if c.doc_id == doc]) for doc in {c.doc_id for c in chosen}
+    }
     for clause, flag, mode in zip(chosen, flags, modes):
         if flag:
-            slots = rule_slots(clause.text)
+            slots = rule_slots(clause.text, context[clause.doc_id])
             clause.refrain, clause.mode = True, mode
             clause.addressee, clause.assistance, clause.target = (
                 slots["addressee"],

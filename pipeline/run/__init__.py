@@ -55,6 +55,7 @@ class RunOptions:
     chunk_docs: int = 250
     wait: bool = False  # wait for another run holding --out instead of refusing
     corrections: str | None = None  # a reviewer's corrections.csv, applied to the tables (not the cache)
+    ga_votes: str | None = None  # the General Assembly roll-call folder, joined to the tables (not cached)
 
 
 @dataclass
@@ -100,6 +101,13 @@ def _run(inputs: Sequence[str | Path], options: RunOptions, out: Path) -> RunSum
 
     started = time.monotonic()
     corrections = read_corrections(options.corrections) if options.corrections else None  # one line if malformed
+    # Read before any document: a missing roll-call file is a one-line error now, not after the batch.
+    # Read fresh every run (two seconds), never cached, so what it writes is always the folder's own data.
+    ga_votes = None
+    if options.ga_votes:
+        from pipeline.aggregate.refrain_votes import ga_refrain_votes  # pandas: only when asked for
+
+        ga_votes = ga_refrain_votes(options.ga_votes)
     verify_weights(model_path(options.model_path))  # fails fast, one line, on a missing or changed model
     load_clause_model()  # the clause model's weights checked too, before any work
     version = f"{__version__}|{options.engine}|{model_identity(options.model_path)}|{clause_identity()}"
@@ -129,7 +137,7 @@ def _run(inputs: Sequence[str | Path], options: RunOptions, out: Path) -> RunSum
 
     from pipeline.aggregate.tables import assemble  # pandas: imported once the workers are done or busy
 
-    summary.outputs = assemble(out, store, keyed, discovery_errors, failed, corrections)
+    summary.outputs = assemble(out, store, keyed, discovery_errors, failed, corrections, ga_votes)
     summary.documents = summary.outputs.get("documents", 0)
     summary.pages = summary.outputs.get("pages", 0)
     summary.errors = summary.outputs.get("errors", 0)

@@ -12,6 +12,7 @@ field are in ``pipeline/data/refrain_rules.csv``.
 from __future__ import annotations
 
 import re
+from collections import Counter
 
 from pipeline.countries import find_mentions
 from pipeline.lookups import patterns_by
@@ -152,13 +153,29 @@ def is_candidate(text: str) -> bool:
     return all(p.search(text) for _, p in _rules()["candidate"])
 
 
-def rule_slots(text: str) -> dict[str, str]:
-    """Addressee, assistance and target of a paragraph by the rules, whatever its refrain flag."""
+def rule_slots(text: str, context: str = "") -> dict[str, str]:
+    """Addressee, assistance and target of a paragraph by the rules, whatever its refrain flag.
+
+    ``context`` is the resolution's own party (``resolution_target``): the
+    target of a paragraph that names none ("calls upon all States to
+    implement fully the sanctions").
+    """
     return {
         "addressee": _named_addressee(text) or _first("addressee", text) or "States",
         "assistance": _first("assistance", text) or "unspecified",
-        "target": _target(text),
+        "target": _target(text) or (context if _ANAPHOR.search(text) else ""),
     }
+
+
+# A paragraph that names no party but points back to it ("this illegal régime", "the
+# sanctions") takes the resolution's party; one that points nowhere keeps no target.
+_ANAPHOR = re.compile(r"\b(?:r[ée]gime|authority|authorities|sanctions|embargo)\b", re.I)
+
+
+def resolution_target(texts: list[str]) -> str:
+    """The party a resolution's paragraphs most often name as the one not to be supported ("" if none)."""
+    targets = Counter(t for t in (_target(text) for text in texts) if t)
+    return targets.most_common(1)[0][0] if targets else ""
 
 
 def mark_refrain(clause: Clause) -> None:
@@ -181,28 +198,40 @@ def _named_addressee(text: str) -> str:
     m = re.match(
         r"^[^,]*?(?:calls upon|urges|demands that|requests)\s+(?:the Governments? of\s+)?(.{0,120}?)\s+to\b", text, re.I
     )
-    if not m or re.search(r"\bStates\b", m.group(1)):
+    if not m or re.search(r"\bStates\b", m.group(1).replace("United States", "")):
         return ""
-    codes = [x.code for x in find_mentions(m.group(1)) if x.kind == "state"]
+    codes = [x.code for x in find_mentions(m.group(1)) if x.kind in ("state", "government") and _ISO3.match(x.code)]
     return ", ".join(dict.fromkeys(codes))
 
 
+_ISO3 = re.compile(r"^[A-Z]{3}$")
 _TARGET_CUE = re.compile(
     r"\b(?:to|against|for|into|in|of|on|with|by)\s+(?:the\s+)?(?=[A-Z])|\bbound for\b|\bdestined for\b"
 )
 
 
 def _target(text: str) -> str:
-    """Who must not be supported: the first State or actor after a support word."""
+    """Who must not be supported: the first State or actor after a support word, else the
+    nearest one before it that is not the paragraph's addressee ("refrain from offering the
+    Portuguese Government any assistance")."""
     support = [p for _, p in _rules()["support"]][0]
     first_support = support.search(text)
     mentions = find_mentions(text)
+    addressees = set(_named_addressee(text).split(", "))
+    for m in mentions:  # a government or régime the paragraph names, not the one it calls upon, is the party
+        if m.kind == "government" and m.code not in addressees:
+            return m.code
     if first_support:
         after = [m for m in mentions if m.start >= first_support.start()]
-        for m in after:
-            lead = text[max(0, m.start - 25) : m.start]
-            if _TARGET_CUE.search(lead + " ") or m.kind in ("actor", "government"):
+        for m in after:  # a government or actor named after the support word is the party ...
+            if m.kind in ("actor", "government"):
+                return m.code
+        for m in after:  # ... else the first State a preposition introduces
+            if _TARGET_CUE.search(text[max(0, m.start - 25) : m.start] + " "):
                 return m.code
         if after:
             return after[0].code
+        before = [m for m in mentions if m.code not in addressees]
+        if before:
+            return before[-1].code
     return mentions[0].code if mentions else ""
