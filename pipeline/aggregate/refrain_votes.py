@@ -24,7 +24,7 @@ import pandas as pd
 
 from pipeline.classify.rollcalls import flag_roll_calls
 from pipeline.countries import country_name
-from pipeline.ingest.rollcalls import read_roll_calls
+from pipeline.ingest.rollcalls import VOTES, read_roll_calls
 from pipeline.records import Error
 
 REFRAIN_VOTE_COLUMNS = [
@@ -44,7 +44,6 @@ class GaVotes:
     roll_calls: pd.DataFrame  # refrain_roll_calls.csv
     states: pd.DataFrame  # rows for states.csv
     errors: list[Error] = field(default_factory=list)
-    sha256: dict[str, str] = field(default_factory=dict)
 
 
 def ga_refrain_votes(folder: str | Path) -> GaVotes:
@@ -56,9 +55,7 @@ def ga_refrain_votes(folder: str | Path) -> GaVotes:
     votes = data.votes.merge(chosen, on="rcid", how="inner", validate="many_to_one")
     votes = votes.assign(state=votes["iso3"].map(country_name).where(votes["iso3"] != "", votes["country"]))
     votes = votes.sort_values(["date", "rcid", "iso3", "country"], kind="stable").reset_index(drop=True)
-    counts = votes.pivot_table(index="rcid", columns="vote", values="iso3", aggfunc="size", fill_value=0)
-    counts = counts.reindex(columns=["yes", "no", "abstain"], fill_value=0)
-    roll_calls = chosen.merge(counts, left_on="rcid", right_index=True, how="left").fillna(
+    roll_calls = chosen.merge(_tally(votes, "rcid"), left_on="rcid", right_index=True, how="left").fillna(
         {"yes": 0, "no": 0, "abstain": 0}
     )
     roll_calls = roll_calls.astype({"yes": "int64", "no": "int64", "abstain": "int64"}).sort_values(
@@ -69,8 +66,13 @@ def ga_refrain_votes(folder: str | Path) -> GaVotes:
         roll_calls=roll_calls.reindex(columns=ROLL_CALL_COLUMNS).reset_index(drop=True),
         states=state_vote_counts(votes),
         errors=data.errors,
-        sha256=data.sha256,
     )
+
+
+def _tally(votes: pd.DataFrame, by: str) -> pd.DataFrame:
+    """Yes, no and abstain counts per value of ``by`` (0 where none)."""
+    counts = votes.groupby([by, "vote"]).size().unstack("vote", fill_value=0)
+    return counts.reindex(columns=list(VOTES), fill_value=0)
 
 
 def state_vote_counts(votes: pd.DataFrame) -> pd.DataFrame:
@@ -79,8 +81,6 @@ def state_vote_counts(votes: pd.DataFrame) -> pd.DataFrame:
     if known.empty:
         return pd.DataFrame()
     grouped = known.groupby("iso3", sort=True)
-    per_vote = known.pivot_table(index="iso3", columns="vote", values="rcid", aggfunc="size", fill_value=0)
-    per_vote = per_vote.reindex(columns=["yes", "no", "abstain"], fill_value=0)
     states = pd.DataFrame(
         {
             "count": grouped.size(),
@@ -88,6 +88,6 @@ def state_vote_counts(votes: pd.DataFrame) -> pd.DataFrame:
             "first_date": grouped["date"].min(),
             "last_date": grouped["date"].max(),
         }
-    ).join(per_vote.add_prefix("ga_"))
+    ).join(_tally(known, "iso3").add_prefix("ga_"))
     states = states.reset_index()
     return states.assign(state=states["iso3"].map(country_name), role=STATE_ROLE, stance="refrain call")

@@ -21,6 +21,7 @@ import pandas as pd
 from pipeline import __version__
 from pipeline.aggregate.charts import STANCES, VOTE_COLOURS, bars_by_year, network_chart
 from pipeline.aggregate.charts import html_text as _e
+from pipeline.aggregate.refrain_votes import STATE_ROLE, GaVotes
 from pipeline.aggregate.tables import Tables
 from pipeline.countries import country_name
 from pipeline.files import atomic_write_text
@@ -189,7 +190,7 @@ def ga_votes_section(votes: pd.DataFrame | None, states: pd.DataFrame) -> str:
     by_year = (
         votes.assign(year=votes["date"].astype(str).str[:4]) if not votes.empty else pd.DataFrame(columns=["year"])
     )
-    voters = states[states["role"] == "General Assembly vote"] if not states.empty else states
+    voters = states[states["role"] == STATE_ROLE] if not states.empty else states
     if not voters.empty:
         voters = voters.sort_values(["ga_no", "ga_abstain", "iso3"], ascending=[False, False, True], kind="stable")
     return (
@@ -251,8 +252,6 @@ def rebuild_report(out: Path) -> Path:
     decisions = read("decisions") if (out / "decisions.csv").exists() else pd.DataFrame()
     ga_votes = None
     if (out / "refrain_votes.csv").exists():
-        from pipeline.aggregate.refrain_votes import GaVotes
-
         ga_votes = GaVotes(votes=read("refrain_votes"), roll_calls=read("refrain_roll_calls"), states=pd.DataFrame())
         for c in ("ga_yes", "ga_no", "ga_abstain"):
             if c in states:

@@ -265,10 +265,8 @@ def _summarise(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
 def state_summary(evidence: pd.DataFrame, ga_states: pd.DataFrame | None = None) -> pd.DataFrame:
     """Per State and stance, as speaker; for ``accuse``, as the State accused; and, with
     ``ga_states`` (``--ga-votes``), as a voter on the General Assembly's refrain calls."""
-    extra = [ga_states] if ga_states is not None and not ga_states.empty else []
+    extra = [ga_states] if ga_states is not None else []
     if evidence.empty:
-        if not extra:
-            return pd.DataFrame(columns=STATE_COLUMNS)
         return _states_frame(extra)
     speaking = evidence[evidence["speaker_iso3"].fillna("") != ""]
     as_speaker = _summarise(speaking, ["speaker_iso3", "stance"]).rename(columns={"speaker_iso3": "iso3"})

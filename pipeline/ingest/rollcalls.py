@@ -6,8 +6,8 @@ session, date, unres, short, descr, ...``) and ``un_votes.csv.gz`` (or
 country_code, vote``). Rows that cannot be used (no ``rcid``, a date that is
 not a date, a vote that is not yes, no or abstain) are not dropped in
 silence: each kind becomes one ``errors.csv`` row that says how many and
-gives an example. Every file read is hashed, so a table can name the exact
-data it came from.
+gives an example. Each file read is hashed (``RollCalls.sha256``), for a
+caller that records which data a table came from.
 """
 
 from __future__ import annotations
