@@ -90,3 +90,13 @@ def test_the_model_reads_a_real_resolution():
     assert (four.refrain, four.mode, four.addressee, four.target) == (True, "embargo", "all States", "ZAF")
     assert not operative["5"].refrain  # a request to the Secretary-General
     assert not operative["3"].refrain  # condemns violations: no call on States
+
+
+def test_without_a_model_the_rules_still_give_an_anaphoric_clause_the_resolutions_party():
+    # "Calls upon all States not to recognize this illegal authority": the party is named elsewhere in the resolution.
+    doc = ingest(need_data("unsc-resolutions", "S_RES_0217_1965_EN_GOLD.txt"))
+    clauses = segment(doc).clauses
+    six = next(c for c in clauses if c.kind == "operative" and c.para == "6")
+    assert six.refrain and six.target == ""  # the paragraph alone names no one
+    classify_clauses(clauses, None)
+    assert (six.refrain, six.mode, six.target) == (True, "non-recognition", "Southern Rhodesia")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import hashlib
 
 import pandas as pd
 import pytest
@@ -137,7 +138,16 @@ def test_the_run_writes_the_tables_and_forgets_them_without_the_option(tmp_path,
     assert int(voters.loc["FRA", "ga_no"]) == 1 and int(voters.loc["NAM", "ga_yes"]) == 1
     errors = pd.read_csv(out / "errors.csv", keep_default_na=False)
     assert (errors["stage"] == "ga-votes").sum() == 3
-    assert "General Assembly votes on calls to refrain" in (out / "report.html").read_text(encoding="utf-8")
+    report = (out / "report.html").read_text(encoding="utf-8")
+    assert "General Assembly votes on calls to refrain" in report
+    # The exact data a count came from: the two files' SHA-256, in the table and the report (also when rebuilt).
+    calls = pd.read_csv(out / "refrain_roll_calls.csv", dtype=str, keep_default_na=False)
+    digest = hashlib.sha256((folder / "un_roll_calls.csv").read_bytes()).hexdigest()
+    assert set(calls["calls_sha256"]) == {digest}
+    assert set(calls["votes_sha256"]) == {hashlib.sha256((folder / "un_votes.csv.gz").read_bytes()).hexdigest()}
+    assert digest in report
+    d2r("report", out)
+    assert digest in (out / "report.html").read_text(encoding="utf-8")
     d2r("run", sample_dir, "--out", out, "-q")
     assert not (out / "refrain_votes.csv").exists()
     states = pd.read_csv(out / "states.csv", keep_default_na=False)

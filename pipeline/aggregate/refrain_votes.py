@@ -12,7 +12,9 @@ keeps the roll calls the rule table calls refrain calls
 - per-State ``ga_yes``, ``ga_no``, ``ga_abstain`` counts, added to
   ``states.csv`` as rows with ``role = General Assembly vote``;
 - ``refrain_roll_calls.csv``: every roll call the rules selected, with the
-  rule and the counts, so a reader can check the selection itself.
+  rule and the counts, so a reader can check the selection itself, and the
+  SHA-256 of the two files read (``calls_sha256``, ``votes_sha256``), so a
+  figure names the exact data it was counted from.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ import pandas as pd
 
 from pipeline.classify.rollcalls import flag_roll_calls
 from pipeline.countries import country_name
-from pipeline.ingest.rollcalls import VOTES, read_roll_calls
+from pipeline.ingest.rollcalls import CALLS_FILE, VOTES, read_roll_calls
 from pipeline.records import Error
 
 REFRAIN_VOTE_COLUMNS = [
@@ -32,6 +34,7 @@ REFRAIN_VOTE_COLUMNS = [
 ]  # fmt: skip
 ROLL_CALL_COLUMNS = [
     "rcid", "resolution", "date", "amendment", "paragraph", "rule", "target", "yes", "no", "abstain", "short", "descr",
+    "calls_sha256", "votes_sha256",
 ]  # fmt: skip
 STATE_ROLE = "General Assembly vote"
 
@@ -61,6 +64,9 @@ def ga_refrain_votes(folder: str | Path) -> GaVotes:
     roll_calls = roll_calls.astype({"yes": "int64", "no": "int64", "abstain": "int64"}).sort_values(
         ["date", "rcid"], kind="stable"
     )
+    calls_sha256 = data.sha256[CALLS_FILE]
+    votes_sha256 = next(digest for name, digest in data.sha256.items() if name != CALLS_FILE)
+    roll_calls = roll_calls.assign(calls_sha256=calls_sha256, votes_sha256=votes_sha256)
     return GaVotes(
         votes=votes.reindex(columns=REFRAIN_VOTE_COLUMNS),
         roll_calls=roll_calls.reindex(columns=ROLL_CALL_COLUMNS).reset_index(drop=True),

@@ -111,7 +111,7 @@ def write_report(out: Path, tables: Tables, counts: dict[str, Any]) -> Path:
             _decision_summary(tables.decisions, votes),
             ["symbol", "seq", "subject", "method", "outcome", "resolution", "yes", "no", "abstain", "states_no"],
         ),
-        ga_votes=ga_votes_section(tables.ga_votes.votes if tables.ga_votes else None, states),
+        ga_votes=ga_votes_section(tables.ga_votes, states),
         precision_note=_precision_note(),
         evidence_table=_table(
             evidence,
@@ -183,21 +183,28 @@ def _decision_summary(decisions: pd.DataFrame, votes: pd.DataFrame) -> pd.DataFr
     return decisions.assign(states_no=[against.get(k, "") for k in keys])
 
 
-def ga_votes_section(votes: pd.DataFrame | None, states: pd.DataFrame) -> str:
+def ga_votes_section(ga_votes: GaVotes | None, states: pd.DataFrame) -> str:
     """The report's part for ``--ga-votes`` (empty without it): votes on refrain calls by year, and per State."""
-    if votes is None:
+    if ga_votes is None:
         return ""
+    votes, calls = ga_votes.votes, ga_votes.roll_calls
     by_year = (
         votes.assign(year=votes["date"].astype(str).str[:4]) if not votes.empty else pd.DataFrame(columns=["year"])
     )
     voters = states[states["role"] == STATE_ROLE] if not states.empty else states
     if not voters.empty:
         voters = voters.sort_values(["ga_no", "ga_abstain", "iso3"], ascending=[False, False, True], kind="stable")
+    source = ""
+    if not calls.empty and "calls_sha256" in calls:
+        source = (
+            f" Counted from un_roll_calls.csv (SHA-256 {_e(calls['calls_sha256'].iloc[0])}) and the "
+            f"votes file (SHA-256 {_e(calls['votes_sha256'].iloc[0])})."
+        )
     return (
         "<section id='ga-votes'><h2>General Assembly votes on calls to refrain</h2>"
         "<p class='note'>Recorded votes (1946-2019) on resolutions, paragraphs and amendments that call on States to "
         "stop or refrain from supporting a party, as selected by pipeline/data/ga_refrain_rules.csv "
-        "(refrain_roll_calls.csv lists them, refrain_votes.csv every State's vote).</p>"
+        f"(refrain_roll_calls.csv lists them, refrain_votes.csv every State's vote).{source}</p>"
         + bars_by_year(by_year, "State votes on refrain calls", stack="vote", colours=VOTE_COLOURS)
         + "<h3>Per State, most votes against first</h3>"
         + _table(

@@ -151,24 +151,29 @@ def load_clause_model(path: str | None = None) -> ClauseModel | None:
 
 
 def classify_clauses(clauses: list[Clause], model: ClauseModel | None) -> list[Clause]:
-    """Decide each operative candidate paragraph's ``refrain`` and ``mode`` with the model; slots by the rules."""
+    """Decide each operative candidate paragraph's ``refrain`` and ``mode`` with the model; slots by the rules.
+
+    Without a model the rules' verdicts (``mark_refrain``) stand; either way a
+    refrain clause that names no party but points back to one ("the
+    sanctions", "this illegal régime") takes the resolution's party.
+    """
+    operative = [c for c in clauses if c.kind == "operative"]
+    chosen = [c for c in operative if is_candidate(c.text)]
+    context = {
+        doc: resolution_target([c.text for c in chosen if c.doc_id == doc]) for doc in {c.doc_id for c in chosen}
+    }
     if model is None:
+        for clause in operative:
+            if clause.refrain and not clause.target:
+                clause.target = rule_slots(clause.text, context.get(clause.doc_id, ""))["target"]
         return clauses
-    chosen = []
-    for clause in clauses:
-        if clause.kind != "operative":
-            continue
-        if is_candidate(clause.text):
-            chosen.append(clause)
-        else:
+    for clause in operative:
+        if not is_candidate(clause.text):
             _not_refrain(clause)
     if not chosen:
         return clauses
     texts = [c.text for c in chosen]
     flags, modes = model.predict(texts), model.predict_mode(texts)
-    context = {
-        doc: resolution_target([c.text for c in chosen if c.doc_id == doc]) for doc in {c.doc_id for c in chosen}
-    }
     for clause, flag, mode in zip(chosen, flags, modes):
         if flag:
             slots = rule_slots(clause.text, context[clause.doc_id])

@@ -6,8 +6,8 @@ session, date, unres, short, descr, ...``) and ``un_votes.csv.gz`` (or
 country_code, vote``). Rows that cannot be used (no ``rcid``, a date that is
 not a date, a vote that is not yes, no or abstain) are not dropped in
 silence: each kind becomes one ``errors.csv`` row that says how many and
-gives an example. Each file read is hashed (``RollCalls.sha256``), for a
-caller that records which data a table came from.
+gives an example. Each file read is hashed (``RollCalls.sha256``):
+``refrain_roll_calls.csv`` and the report name the exact data a count came from.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ CALL_COLUMNS = ["rcid", "date", "unres", "short", "descr"]
 VOTE_COLUMNS = ["rcid", "country", "vote"]
 VOTES = ("yes", "no", "abstain")
 STAGE = "ga-votes"
+CALLS_FILE = "un_roll_calls.csv"
 
 
 @dataclass
@@ -41,7 +42,7 @@ class RollCalls:
 def read_roll_calls(folder: str | Path) -> RollCalls:
     """The roll-call folder's two tables; ``InputError`` (one line) if a file or a column is missing."""
     folder = Path(folder)
-    calls_path = folder / "un_roll_calls.csv"
+    calls_path = folder / CALLS_FILE
     votes_path = next((p for p in (folder / "un_votes.csv.gz", folder / "un_votes.csv") if p.exists()), None)
     if not calls_path.exists() or votes_path is None:
         missing = "un_roll_calls.csv" if not calls_path.exists() else "un_votes.csv.gz"
