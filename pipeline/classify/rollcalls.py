@@ -27,7 +27,7 @@ import pandas as pd
 from pipeline.countries import find_mentions
 from pipeline.lookups import read_table
 
-_PARTY = re.compile(r"\b(?:R[EÉ]GIMES?|APARTHEID|RACIST|OCCUPYING POWER|COLONIAL POWER|MINORITY)\b")
+_PARTY = re.compile(r"\b(?:R[EÉ]GIMES?|APARTHEID|RACIST|OCCUPYING POWER|COLONIAL POWER|MINORITY|GOVERNMENTS? OF)\b")
 
 
 @dataclass(frozen=True)
