@@ -4,8 +4,9 @@
 
 Reads corpora/clauses/candidates.jsonl (the paragraphs), first.jsonl (every
 paragraph's first labels: annotators A1, A2, A3), second.jsonl (the second
-labelling of a random 320: B1, B2) and adjudication.jsonl (the lead's
-decision on each disagreement, if made). Writes corpora/clauses/gold.jsonl
+labelling of 337: B1 and B2 a random 298, B3 the 39 paragraphs A3 labelled
+after re-segmentation) and adjudication.jsonl (the lead's decision on each
+disagreement, if made). Writes corpora/clauses/gold.jsonl
 (first labels, replaced by the adjudicated ones) and prints the agreement.
 """
 
