@@ -46,6 +46,11 @@ def clauses_dir() -> Path:
     return project_root() / "corpora" / "clauses"
 
 
+def ga_votes_dir() -> Path:
+    """The folder of the annotators' check of the General Assembly rules (``corpora/ga_votes``)."""
+    return project_root() / "corpora" / "ga_votes"
+
+
 def default_model_path() -> Path:
     """The run model: ``D2R_MODEL`` if set, else the shipped ``models/stance/spacy``
     (a spaCy folder that loads without scikit-learn; ``model.skops`` beside it is the same model)."""

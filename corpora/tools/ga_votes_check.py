@@ -23,33 +23,13 @@ from sklearn.metrics import cohen_kappa_score
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from pipeline.classify.rollcalls import refrain_call  # noqa: E402
 from pipeline.ingest.rollcalls import read_roll_calls  # noqa: E402
-
-HERE = Path(__file__).resolve().parents[1] / "ga_votes"
-POOL = {"keyword": 958, "other": 5245}  # roll calls in each stratum of the whole data
-
-
-def _read(name: str) -> dict[str, dict]:
-    path = HERE / name
-    if not path.exists():
-        return {}
-    return {str(r["rcid"]): r for r in (json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line)}
-
-
-def weighted(gold: list[bool], rules: list[bool], strata: list[str]) -> dict[str, float]:
-    """Precision and recall of ``rules`` against ``gold``, each roll call weighted by its stratum's pool / sample size."""
-    drawn = {s: strata.count(s) for s in set(strata)}
-    w = [POOL[s] / drawn[s] for s in strata]
-    tp = sum(x for x, g, r in zip(w, gold, rules) if g and r)
-    fp = sum(x for x, g, r in zip(w, gold, rules) if r and not g)
-    fn = sum(x for x, g, r in zip(w, gold, rules) if g and not r)
-    precision, recall = tp / (tp + fp) if tp + fp else 0.0, tp / (tp + fn) if tp + fn else 0.0
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return {"precision": round(precision, 3), "recall": round(recall, 3), "f1": round(f1, 3)}
+from pipeline.paths import ga_votes_dir  # noqa: E402
+from pipeline.training.rollcalls import read_labels, weighted_prf  # noqa: E402
 
 
 def main(data: Path) -> None:
-    sample = _read("sample.jsonl")
-    a, b, adjudicated = _read("A.jsonl"), _read("B.jsonl"), _read("adjudication.jsonl")
+    sample = read_labels("sample.jsonl")
+    a, b, adjudicated = read_labels("A.jsonl"), read_labels("B.jsonl"), read_labels("adjudication.jsonl")
     for name, labels in (("A", a), ("B", b)):
         missing = [i for i in sample if i not in labels]
         if missing:
@@ -69,19 +49,19 @@ def main(data: Path) -> None:
     gold = {i: bool(adjudicated[i]["refrain"]) if i in adjudicated else la[n] for n, i in enumerate(ids)}
     calls = read_roll_calls(data).calls.set_index("rcid")
     rules = {i: refrain_call(calls.at[int(i), "short"], calls.at[int(i), "descr"]) for i in ids}
-    with open(HERE / "gold.jsonl", "w", encoding="utf-8") as fh:
+    with open(ga_votes_dir() / "gold.jsonl", "w", encoding="utf-8") as fh:
         for i in ids:
             row = {"rcid": i, "stratum": sample[i]["stratum"], "refrain": gold[i], "rules": rules[i].refrain,
                    "rule": rules[i].rule, "source": "adjudicated" if i in adjudicated else "A=B"}  # fmt: skip
             fh.write(json.dumps(row) + "\n")
     strata = [sample[i]["stratum"] for i in ids]
     g, r = [gold[i] for i in ids], [rules[i].refrain for i in ids]
-    for stratum in POOL:
+    for stratum in sorted(set(strata)):
         chosen = [n for n, s in enumerate(strata) if s == stratum]
         print(f"{stratum}: {len(chosen)} drawn, gold refrain {sum(g[n] for n in chosen)}, rules flag "
               f"{sum(r[n] for n in chosen)}, both {sum(g[n] and r[n] for n in chosen)}")  # fmt: skip
-    print(f"rules against gold, weighted by stratum: {weighted(g, r, strata)}")
-    print(f"rules against gold, unweighted on the sample: {weighted(g, r, ['keyword'] * len(g))}")
+    for name, weighted in (("weighted by stratum", strata), ("unweighted on the sample", ["keyword"] * len(g))):
+        print(f"rules against gold, {name}: {({k: round(v, 3) for k, v in weighted_prf(g, r, weighted).items()})}")
     for n, i in enumerate(ids):
         if g[n] != r[n]:
             print(f"  {'missed' if g[n] else 'wrongly flagged'}: rcid {i} ({rules[i].rule or 'no rule'}) "

@@ -68,13 +68,15 @@ def refrain_call(short: str, descr: str) -> RefrainCall:
     """The rule table's verdict on one roll call, from its short title and description."""
     short = (short or "").strip().upper()
     text = f"{short}. {(descr or '').strip().upper()}"
+    mentions = None  # the States and actors named: looked up once, when a call row first matches
     for rule in _rules():
         match = rule.pattern.search(short if rule.field == "short" else text)
         if not match:
             continue
         if rule.kind == "not":
             return RefrainCall(False, rule.name)
-        mentions = find_mentions(text)
+        if mentions is None:
+            mentions = find_mentions(text)
         if rule.needs_party and not mentions and not _PARTY.search(text):
             continue
         return RefrainCall(

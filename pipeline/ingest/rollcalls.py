@@ -45,7 +45,7 @@ def read_roll_calls(folder: str | Path) -> RollCalls:
     calls_path = folder / CALLS_FILE
     votes_path = next((p for p in (folder / "un_votes.csv.gz", folder / "un_votes.csv") if p.exists()), None)
     if not calls_path.exists() or votes_path is None:
-        missing = "un_roll_calls.csv" if not calls_path.exists() else "un_votes.csv.gz"
+        missing = CALLS_FILE if not calls_path.exists() else "un_votes.csv.gz"
         raise InputError(f"--ga-votes {folder}: no {missing} there (the UN roll-call data, 1946-2019)")
     calls = _read(calls_path, CALL_COLUMNS)
     votes = _read(votes_path, VOTE_COLUMNS)
