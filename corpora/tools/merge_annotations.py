@@ -60,6 +60,8 @@ def main(work: Path, only: str | None = None):
         "candidates_round4.jsonl",
         "candidates_round5.jsonl",
         "candidates_round6.jsonl",
+        "candidates_round7.jsonl",
+        "candidates_round8.jsonl",
     ):
         if (ROOT / name).exists():  # the candidate files were working files, not kept in the repository
             for row in load(ROOT / name):
@@ -73,10 +75,16 @@ def main(work: Path, only: str | None = None):
         ("d2r_round4.jsonl", [f"r4a{i}" for i in range(1, 7)]),
         ("d2r_round5.jsonl", [f"r5a{i}" for i in range(1, 7)]),
         ("d2r_round6.jsonl", [f"r6a{i}" for i in range(1, 7)]),
+        # Rounds 7 and 8 were handed out in batches of about 300; a batch its annotator did
+        # not finish by the deadline contributes the sentences it did label.
+        ("d2r_round7.jsonl", [f"r7a{i}" for i in range(1, 19)]),
+        ("d2r_round8.jsonl", [f"r8a{i}" for i in range(1, 16)]),
         ("agreement/second_round1.jsonl", ["b"]),
         ("agreement/second_round2.jsonl", ["r2b"]),
         # The whole test split labelled again by annotators (C1-C8) who never saw the first labels.
         ("agreement/second_test.jsonl", [f"t{i}" for i in range(1, 9)]),
+        # Round 7's test sentences labelled again by annotators D1-D4, who never saw the first labels.
+        ("agreement/second_round7_test.jsonl", [f"s7b{i}" for i in range(1, 5)]),
     ]
     for target, folders in plan:
         if only and target != only:
@@ -86,10 +94,15 @@ def main(work: Path, only: str | None = None):
             annotator = (
                 "B"
                 if folder in ("b", "r2b")
+                else "D" + folder[3:]
+                if folder.startswith("s7b")
                 else "C" + folder[1:]
                 if folder.startswith("t")
                 else "A" + folder.rsplit("a", 1)[-1]
             )
+            if not (work / folder / "labels.jsonl").exists():
+                print(folder, "not labelled")
+                continue
             rows += [
                 tidy(r, annotator, strata.get(r["id"], first.get(r["id"], "")))
                 for r in load(work / folder / "labels.jsonl")
@@ -103,7 +116,11 @@ def merge_precision(work: Path):
     for candidates, folders, target in (
         ("candidates_precision.jsonl", ["p1", "p2", "p3"], "precision/evidence_1990_2021.jsonl"),
         ("candidates_precision_1970_1989.jsonl", ["q1", "q2"], "precision/evidence_1970_1989.jsonl"),
+        # the rounds 1-8 model's rows over the same years, a fresh draw (annotators Q3, Q4)
+        ("candidates_precision2_1970_1989.jsonl", ["q3", "q4"], "precision/evidence2_1970_1989.jsonl"),
     ):
+        if not (work / candidates).exists():
+            continue
         predicted = {r["id"]: r["predicted"] for r in load(work / candidates)}
         rows = []
         for folder in folders:

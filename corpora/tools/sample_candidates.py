@@ -66,7 +66,7 @@ def sentences(text):
 
 def speeches(sessions=range(45, 77), security_council=True):
     for session in sessions:  # 1990-2021 by default
-        for path in sorted(DATA.glob(f"ungdc/Session {session} - *"))[0].glob("*.txt"):
+        for path in sorted(DATA.glob(f"ungdc/Session {session:02d} - *"))[0].glob("*.txt"):
             if not re.fullmatch(r"[A-Z]{2,3}_\d{1,2}_\d{4}", path.stem):
                 continue  # stray files such as .DS_Store-to-UTF-8.txt
             iso, _, year = path.stem.split("_")
@@ -370,8 +370,78 @@ def round_six(n_reply=800, n_own=700, seed=20261208):
     write_rows(out_dir / "candidates_round6.jsonl", chosen)
 
 
+# Round 7: the issue asks for the Security Council speeches above all (debates on
+# Syria, Libya, Yemen, Ukraine, where States answer accusations). Every sentence of
+# the 2020 speeches that passes the model's cue gate and is not yet labelled (or in
+# a precision sample) is a candidate; the shipped model ranks them by 1 - P(none)
+# and the most likely complicity sentences are read first, in batches.
+def round_seven(n=2400, seed=20261207):
+    """Round 7, active learning over the Security Council 2020 speeches: the gated,
+    unlabelled sentences ranked by the shipped model's 1 - P(none); the first ``n``
+    (``sc_likely``) are handed out shuffled, then the rest. The model chooses what is read, never a label."""
+    import numpy as np
+
+    from pipeline.classify.cues import has_cue
+    from pipeline.classify.model import StanceClassifier
+
+    rng = random.Random(seed)
+    out_dir = Path(__file__).resolve().parents[1] / "annotations"
+    seen = labelled_ids(out_dir) | {
+        json.loads(line)["id"] for path in (out_dir / "precision").glob("*.jsonl") for line in open(path)
+    }
+    pool = [r for r in candidates(EVERY, "sc_likely", seen, range(0)) if has_cue(r["text"])]
+    model = StanceClassifier.load(out_dir.parents[1] / "models" / "stance" / "model.skops")
+    proba = model.predict_proba([(r["text"], to_iso3(r["speaker"]) or r["speaker"], r["context"]) for r in pool])
+    relevance = 1 - proba[:, list(model.classes_).index("none")]
+    chosen = [pool[i] for i in np.argsort(-relevance, kind="stable")[:n]]
+    print("gated unlabelled Security Council sentences", len(pool), "chosen", len(chosen),
+          "lowest 1 - P(none) chosen", round(float(np.sort(relevance)[::-1][: n][-1]), 3))
+    rng.shuffle(chosen)
+    # The annotators were fast enough to read the rest too (``sc_rest``), handed out after the first 2,400.
+    rest = [dict(pool[i], stratum="sc_rest") for i in np.argsort(-relevance, kind="stable")[n:]]
+    rng.shuffle(rest)
+    write_rows(out_dir / "candidates_round7.jsonl", chosen + rest)
+
+
+# Round 8: rounds 3, 5, 6 and 7 read over 5,000 sentences drawn for denials and
+# admissions in 1990-2021 and found few. The General Debate of 1946-1969 (sessions
+# 1-24, which no round drew from; 1970-1989 stays untouched for the precision
+# sample) is full of them: the Greek, Korean, Congo and colonial wars, where States
+# answered charges of arming guerrillas and spoke of the help they sent.
+def round_eight(n_admit=1500, seed=20261209):
+    """Round 8, 1946-1969: every gated sentence worded like a reply to an accusation
+    (``early_reply``: REPLY or DENY_ADMIT wording, or the speaker itself with a negation)
+    and the ``n_admit`` sentences about the speaker's own military role or support that the
+    shipped model finds likeliest ``admit`` (``early_own``). Words and the model choose what
+    is read, never a label."""
+    import numpy as np
+
+    from pipeline.classify.cues import has_cue
+    from pipeline.classify.model import StanceClassifier
+
+    rng = random.Random(seed)
+    out_dir = Path(__file__).resolve().parents[1] / "annotations"
+    pool = [r for r in candidates(ASSIST, "", labelled_ids(out_dir), range(1, 25), False) if has_cue(r["text"])]
+    reply = [dict(r, stratum="early_reply") for r in pool if REPLY.search(r["text"]) or DENY_ADMIT.search(r["text"])
+             or own(r) and NOT.search(r["text"])]
+    taken = {r["id"] for r in reply}
+    own_role = [r for r in pool if r["id"] not in taken and own(r) and MILITARY.search(r["text"])]
+    model = StanceClassifier.load(out_dir.parents[1] / "models" / "stance" / "model.skops")
+    proba = model.predict_proba([(r["text"], to_iso3(r["speaker"]) or r["speaker"], r["context"]) for r in own_role])
+    order = np.argsort(-proba[:, list(model.classes_).index("admit")], kind="stable")[:n_admit]
+    chosen = reply + [dict(own_role[i], stratum="early_own") for i in order]
+    rng.shuffle(chosen)
+    print("gated 1946-1969", len(pool), "replies", len(reply), "own role", len(own_role), "chosen", len(chosen))
+    write_rows(out_dir / "candidates_round8.jsonl", chosen)
+
+
 def precision_sample(
-    n=300, seed=20261210, sessions=range(45, 77), security_council=True, name="candidates_precision.jsonl"
+    n=300,
+    seed=20261210,
+    sessions=range(45, 77),
+    security_council=True,
+    name="candidates_precision.jsonl",
+    fresh=False,
 ):
     """How often is an evidence row right?  The shipped model labels every unlabelled
     sentence of the speeches; we draw ``n`` of those it calls affirm, accuse, deny or
@@ -384,6 +454,8 @@ def precision_sample(
     rng = random.Random(seed)
     out_dir = Path(__file__).resolve().parents[1] / "annotations"
     seen = labelled_ids(out_dir)
+    if fresh:  # a re-measure: the sentences an earlier sample drew are not drawn again
+        seen |= {json.loads(line)["id"] for path in (out_dir / "precision").glob("*.jsonl") for line in open(path)}
     model = load_model()
     pool = candidates(EVERY, "predicted", seen, sessions, security_council)
     labels = []
@@ -405,9 +477,15 @@ if __name__ == "__main__":
         "round4": round_four,
         "round5": round_five,
         "round6": round_six,
+        "round7": round_seven,
+        "round8": round_eight,
         "precision": precision_sample,
         # the 1970s and 1980s: sessions no annotation round drew from, so none of their sentences was taken out
         "precision_1970_1989": lambda: precision_sample(
             200, 20261211, range(25, 45), False, "candidates_precision_1970_1989.jsonl"
+        ),
+        # the same measure for the model trained on rounds 1-8 (which drew nothing from 1970-1989)
+        "precision2_1970_1989": lambda: precision_sample(
+            200, 20261212, range(25, 45), False, "candidates_precision2_1970_1989.jsonl", fresh=True
         ),
     }.get((sys.argv[1:] or ["main"])[0], main)()
