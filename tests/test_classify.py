@@ -341,3 +341,14 @@ def test_a_weight_file_listed_but_missing_is_refused(tmp_path):
     (copy / "spacy" / "tokenizer").unlink()
     with pytest.raises(ModelFileError, match="listed in the model card but missing"):
         load_model(str(copy / "spacy"))
+
+
+def test_a_precision_sample_of_an_earlier_model_is_shown_as_stale():
+    from pipeline.training.card import _card_precision
+
+    sample = {"name": "s", "n": 200, "share": 0.57, "low": 0.5, "high": 0.64, "model_agreement": 0.68}
+    fresh = [{"min_confidence": 0.5, "n": 114, "share": 0.76}]
+    lines = _card_precision({"samples": [dict(sample, stale=True, by_confidence=fresh)]})
+    assert "stale" in lines[2] and "68%" in lines[2] and "confidence" not in lines[2]
+    lines = _card_precision({"samples": [dict(sample, stale=False, by_confidence=fresh)]})
+    assert "stale" not in lines[2] and "76% at confidence >= 0.5 (114 rows)" in lines[2]

@@ -96,7 +96,7 @@ def _card_data(card: dict[str, Any]) -> list[str]:
     lines = [
         "## Data",
         "",
-        f"{card['data']['sentences']} sentences from `corpora/annotations/` (General Debate 1990-2021 and 2020 Security Council speeches).",
+        f"{card['data']['sentences']} sentences from `corpora/annotations/` (General Debate 1946-1969 and 1990-2021, Security Council speeches of 2020).",
         "",
         "| label | train | test |",
         "|---|---|---|",
@@ -131,7 +131,14 @@ def _card_metrics(card: dict[str, Any]) -> list[str]:
             + (f"{best_textcat['macro_f1']:.3f} | {best_textcat['relevance_f1']:.3f} |" if best_textcat else " | |")
         )
     if h:
-        where = "the whole test split" if agreement_.get("test") else "doubly labelled sentences"
+        share = h.get("share_of_test_split", 0)
+        where = (
+            "doubly labelled sentences"
+            if not agreement_.get("test")
+            else "the whole test split"
+            if share >= 1
+            else f"the {share:.0%} of the test split labelled twice"
+        )
         lines.append(
             f"| two annotators (ceiling; {where}, n={h['n']}, kappa {h['kappa']:.3f}) | {h['macro_f1']:.3f} | {h['relevance_f1']:.3f} | | |"
         )
@@ -153,12 +160,22 @@ def _card_precision(precision: dict[str, Any] | None) -> list[str]:
         "",
     ]
     for sample in precision.get("samples", []):
+        head = (
+            f"- {sample['name']}: {sample['share']:.0%} right stance of {sample['n']} rows checked"
+            f" (95% interval {sample['low']:.0%}-{sample['high']:.0%})"
+        )
+        if sample.get("stale"):
+            # Another model's rows: this one gives their label to only some of them, so the
+            # share is that model's and the confidence split would mix the two.
+            lines.append(
+                f"{head}; stale: drawn from an earlier model's rows, of which this model gives the same"
+                f" label to {sample['model_agreement']:.0%}"
+            )
+            continue
         by_conf = ", ".join(
             f"{r['share']:.0%} at confidence >= {r['min_confidence']} ({r['n']} rows)" for r in sample["by_confidence"]
         )
-        lines.append(
-            f"- {sample['name']}: {sample['share']:.0%} right stance of {sample['n']} rows checked (95% interval {sample['low']:.0%}-{sample['high']:.0%}); {by_conf}"
-        )
+        lines.append(f"{head}; {by_conf}")
     return [*lines, ""]
 
 
