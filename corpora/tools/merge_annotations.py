@@ -85,6 +85,8 @@ def main(work: Path, only: str | None = None):
         ("agreement/second_test.jsonl", [f"t{i}" for i in range(1, 9)]),
         # Round 7's test sentences labelled again by annotators D1-D4, who never saw the first labels.
         ("agreement/second_round7_test.jsonl", [f"s7b{i}" for i in range(1, 5)]),
+        # and round 8's by E1-E3
+        ("agreement/second_round8_test.jsonl", [f"s8b{i}" for i in range(1, 4)]),
     ]
     for target, folders in plan:
         if only and target != only:
@@ -96,6 +98,8 @@ def main(work: Path, only: str | None = None):
                 if folder in ("b", "r2b")
                 else "D" + folder[3:]
                 if folder.startswith("s7b")
+                else "E" + folder[3:]
+                if folder.startswith("s8b")
                 else "C" + folder[1:]
                 if folder.startswith("t")
                 else "A" + folder.rsplit("a", 1)[-1]
