@@ -1,22 +1,17 @@
 """The stance corpus as committed: labels, the fixed split, and what is kept apart."""
 
-import json
 from pathlib import Path
 
 from pipeline.classify import LABELS
-from pipeline.training.corpus import load_corpus, split_of
+from pipeline.training.corpus import load_corpus, read_jsonl, split_of
 
 ANNOTATIONS = Path(__file__).resolve().parents[1] / "corpora" / "annotations"
-
-
-def _rows(path: Path) -> list[dict]:
-    return [json.loads(line) for line in path.open(encoding="utf-8") if line.strip()]
 
 
 def test_every_round_row_has_a_codebook_label_and_the_fixed_split():
     seen: dict[str, str] = {}
     for path in sorted(ANNOTATIONS.glob("d2r_round*.jsonl")):
-        for row in _rows(path):
+        for row in read_jsonl(path):
             assert row["stance"] in LABELS, (path.name, row["id"])
             assert row["split"] == split_of(row["speech"]), (path.name, row["id"])
             if row["stance"] != "none":  # the merge fills these: "unspecified" when not said
@@ -35,9 +30,9 @@ def test_no_speech_is_on_both_sides_of_the_split():
 def test_second_labels_are_of_corpus_sentences_and_precision_samples_stay_out():
     corpus = {e.id for e in load_corpus(ANNOTATIONS)}
     for path in sorted((ANNOTATIONS / "agreement").glob("*.jsonl")):
-        assert {r["id"] for r in _rows(path)} <= corpus, path.name
+        assert {r["id"] for r in read_jsonl(path)} <= corpus, path.name
     for path in sorted((ANNOTATIONS / "precision").glob("*.jsonl")):
-        assert not {r["id"] for r in _rows(path)} & corpus, path.name  # never trained on
+        assert not {r["id"] for r in read_jsonl(path)} & corpus, path.name  # never trained on
 
 
 def test_the_test_split_holds_the_rare_labels_the_issue_asks_for():

@@ -115,6 +115,11 @@ def labelled_ids(out_dir):
     }
 
 
+def precision_ids(out_dir):
+    """The ids of every sentence in a precision sample (kept out of the corpus and of later draws)."""
+    return {json.loads(line)["id"] for path in (out_dir / "precision").glob("*.jsonl") for line in open(path)}
+
+
 def write_rows(path, rows):
     with open(path, "w", encoding="utf-8") as fh:
         for row in rows:
@@ -386,19 +391,18 @@ def round_seven(n=2400, seed=20261207):
 
     rng = random.Random(seed)
     out_dir = Path(__file__).resolve().parents[1] / "annotations"
-    seen = labelled_ids(out_dir) | {
-        json.loads(line)["id"] for path in (out_dir / "precision").glob("*.jsonl") for line in open(path)
-    }
+    seen = labelled_ids(out_dir) | precision_ids(out_dir)
     pool = [r for r in candidates(EVERY, "sc_likely", seen, range(0)) if has_cue(r["text"])]
     model = StanceClassifier.load(out_dir.parents[1] / "models" / "stance" / "model.skops")
     proba = model.predict_proba([(r["text"], to_iso3(r["speaker"]) or r["speaker"], r["context"]) for r in pool])
     relevance = 1 - proba[:, list(model.classes_).index("none")]
-    chosen = [pool[i] for i in np.argsort(-relevance, kind="stable")[:n]]
+    order = np.argsort(-relevance, kind="stable")
+    chosen = [pool[i] for i in order[:n]]
     print("gated unlabelled Security Council sentences", len(pool), "chosen", len(chosen),
-          "lowest 1 - P(none) chosen", round(float(np.sort(relevance)[::-1][: n][-1]), 3))
+          "lowest 1 - P(none) chosen", round(float(relevance[order[: n][-1]]), 3))
     rng.shuffle(chosen)
     # The annotators were fast enough to read the rest too (``sc_rest``), handed out after the first 2,400.
-    rest = [dict(pool[i], stratum="sc_rest") for i in np.argsort(-relevance, kind="stable")[n:]]
+    rest = [dict(pool[i], stratum="sc_rest") for i in order[n:]]
     rng.shuffle(rest)
     write_rows(out_dir / "candidates_round7.jsonl", chosen + rest)
 
@@ -455,7 +459,7 @@ def precision_sample(
     out_dir = Path(__file__).resolve().parents[1] / "annotations"
     seen = labelled_ids(out_dir)
     if fresh:  # a re-measure: the sentences an earlier sample drew are not drawn again
-        seen |= {json.loads(line)["id"] for path in (out_dir / "precision").glob("*.jsonl") for line in open(path)}
+        seen |= precision_ids(out_dir)
     model = load_model()
     pool = candidates(EVERY, "predicted", seen, sessions, security_council)
     labels = []

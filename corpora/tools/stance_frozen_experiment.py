@@ -41,13 +41,12 @@ from pathlib import Path
 import numpy as np
 from scipy.sparse import csr_matrix, hstack
 from sklearn.calibration import CalibratedClassifierCV
-from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold
-from sklearn.pipeline import FeatureUnion
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-from pipeline.classify import LABELS, as_items, decide, gated_texts  # noqa: E402
+from pipeline.classify import LABELS, as_items, decide, gated_scores, gated_texts  # noqa: E402
+from pipeline.classify.model import word_features  # noqa: E402
 from pipeline.training.corpus import load_corpus, split_of  # noqa: E402
 from pipeline.training.crossval import pairs  # noqa: E402
 from pipeline.training.evaluate import scores  # noqa: E402
@@ -58,12 +57,7 @@ SCALES, THRESHOLDS = (0.0, 0.5, 1.0, 2.0), (0.3, 0.4, 0.5)
 def fit_predict(train, test, vectors: dict, scale: float) -> np.ndarray:
     """Probabilities (``LABELS`` order) for ``test`` from a model fitted on ``train``."""
     keep, texts = gated_texts(as_items(pairs(train)), True)
-    words = FeatureUnion(
-        [
-            ("words", TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True)),
-            ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 4), min_df=2, sublinear_tf=True)),
-        ]
-    )
+    words = word_features()
 
     def features(examples, index, matrix):
         if not scale:
@@ -74,16 +68,13 @@ def fit_predict(train, test, vectors: dict, scale: float) -> np.ndarray:
     y = np.array([train[i].stance for i in keep])
     linear = LogisticRegression(C=10.0, class_weight="balanced", max_iter=5000)
     model = CalibratedClassifierCV(linear, method="sigmoid", cv=3, ensemble=False).fit(X, y)
-    test_keep, test_texts = gated_texts(as_items(pairs(test)), True)
-    proba = np.zeros((len(test), len(LABELS)))
-    proba[:, LABELS.index("none")] = 1.0
-    if test_keep:
-        rows = np.array(test_keep)
-        proba[rows] = 0.0
-        proba[np.ix_(rows, [LABELS.index(c) for c in model.classes_])] = model.predict_proba(
-            features(test, test_keep, words.transform(test_texts))
-        )
-    return proba
+    test_keep, _ = gated_texts(as_items(pairs(test)), True)  # which vectors go with the gated texts
+    return gated_scores(
+        pairs(test),
+        True,
+        lambda gated: model.predict_proba(features(test, test_keep, words.transform(gated))),
+        model.classes_,
+    )
 
 
 def main(path: str) -> None:

@@ -37,6 +37,16 @@ from pipeline.classify import LABELS, as_items, decide, gated_scores, gated_text
 from pipeline.errors import ModelFileError
 
 
+def word_features() -> FeatureUnion:
+    """The unfitted TF-IDF features of the model texts: word 1-2-grams and character 3-4-grams."""
+    return FeatureUnion(
+        [
+            ("words", TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True)),
+            ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 4), min_df=2, sublinear_tf=True)),
+        ]
+    )
+
+
 class StanceClassifier(ClassifierMixin, BaseEstimator):
     """Five-way stance (``affirm accuse deny admit none``) for single sentences."""
 
@@ -54,12 +64,7 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
         items, y = as_items(X), np.asarray(y)
         self.classes_ = np.array(LABELS)
         keep, texts = gated_texts(items, self.gate)
-        self.vectorizer_ = FeatureUnion(
-            [
-                ("words", TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True)),
-                ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 4), min_df=2, sublinear_tf=True)),
-            ]
-        )
+        self.vectorizer_ = word_features()
         features = self.vectorizer_.fit_transform(texts)
         linear = LogisticRegression(C=self.C, class_weight="balanced", max_iter=5000, random_state=self.random_state)
         if self.calibrate:

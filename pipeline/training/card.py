@@ -132,13 +132,9 @@ def _card_metrics(card: dict[str, Any]) -> list[str]:
         )
     if h:
         share = h.get("share_of_test_split", 0)
-        where = (
-            "doubly labelled sentences"
-            if not agreement_.get("test")
-            else "the whole test split"
-            if share >= 1
-            else f"the {share:.0%} of the test split labelled twice"
-        )
+        where = "doubly labelled sentences"
+        if agreement_.get("test"):
+            where = "the whole test split" if share >= 1 else f"the {share:.0%} of the test split labelled twice"
         lines.append(
             f"| two annotators (ceiling; {where}, n={h['n']}, kappa {h['kappa']:.3f}) | {h['macro_f1']:.3f} | {h['relevance_f1']:.3f} | | |"
         )
