@@ -5,7 +5,7 @@ PY      = $(VENV)/bin/python
 D2R     = $(VENV)/bin/d2r
 OUT    ?= out
 
-.PHONY: install run lint test test-fast bench train report clean
+.PHONY: install run lint test test-fast bench train train-fast report clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,9 +37,14 @@ test-fast: install
 bench: install
 	$(PY) benchmarks/bench.py
 
-## retrain the models from corpora/annotations into models/
+## retrain the models from corpora/annotations into models/ (fine-tuning the encoder needs torch: the encoder-train extra)
 train: install
+	$(PY) -m pip install --quiet -e ".[encoder-train]"
 	$(D2R) train
+
+## retrain the linear stage alone and keep the shipped encoder (no torch)
+train-fast: install
+	$(D2R) train --fast
 
 report: install
 	$(D2R) report $(OUT)

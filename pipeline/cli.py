@@ -180,6 +180,11 @@ def train(
     run_dir: Optional[Path] = typer.Option(
         None, "--run", help="The run folder whose evidence the corrections were made on (its texts are read there)."
     ),
+    fast: bool = typer.Option(
+        False,
+        "--fast",
+        help="Retrain the linear stage alone and keep the shipped encoder (fine-tuning it takes about 40 minutes on 2 cores and needs torch).",
+    ),
     only: Optional[str] = typer.Option(
         None,
         "--only",
@@ -221,6 +226,7 @@ def train(
         spacy_model=not no_spacy,
         log=lambda m: typer.echo(m),
         reviewed=reviewed,
+        encoder=not fast,
     )
     typer.echo(
         f"d2r: model and card written to {models / 'stance'}; test macro-F1 {card['metrics']['test']['macro_f1']:.3f}"

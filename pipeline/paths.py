@@ -57,6 +57,27 @@ def default_model_path() -> Path:
     return Path(os.environ.get("D2R_MODEL") or models_dir() / "stance" / "spacy")
 
 
+LINEAR = "linear"  # --model linear: the shipped linear stage without the encoder
+
+
 def model_path(option: str | Path | None) -> Path:
-    """The model a command uses: its ``--model`` option, else the default."""
+    """The model a command uses: its ``--model`` option (``linear``: the shipped one), else the default."""
+    if option is not None and str(option) == LINEAR:
+        return models_dir() / "stance" / "spacy"
     return Path(option) if option else default_model_path()
+
+
+def encoder_path(option: str | Path | None) -> Path | None:
+    """The cascade's encoder folder when a command runs the shipped model (no ``--model``, no ``D2R_MODEL``).
+
+    ``models/stance/encoder`` is used whenever it exists or the stance card lists
+    files in it, so a deleted or half-copied encoder is an error, never a silent
+    fall-back to the linear stage; ``--model linear`` asks for that stage alone.
+    """
+    if option or os.environ.get("D2R_MODEL"):
+        return None
+    folder = models_dir() / "stance" / "encoder"
+    card = folder.parent / "card.json"
+    if folder.is_dir() or (card.is_file() and '"encoder/' in card.read_text(encoding="utf-8", errors="replace")):
+        return folder
+    return None

@@ -148,10 +148,11 @@ def test_the_shipped_model_loads_and_has_a_card():
     assert "test" in card["metrics"] and "baseline_test" in card["metrics"]
 
 
-def test_the_spacy_form_scores_exactly_as_the_estimator(corpus, shipped):
-    """The run-time model is the skops estimator's numbers, not a different model."""
+def test_the_spacy_form_scores_exactly_as_the_estimator(corpus):
+    """The run-time first stage is the skops estimator's numbers, not a different model."""
     import sys
 
+    shipped = load_model("linear")
     estimator = StanceClassifier.load(default_model_path().parent / "model.skops")
     items = [(e.text, e.speaker, e.context) for e in corpus[:1500]]
     assert sum(has_cue(text) for text, _, _ in items) > 300
@@ -166,7 +167,7 @@ def test_the_spacy_form_scores_exactly_as_the_estimator(corpus, shipped):
         "m.predict_proba(['Iran arms the Houthis.']); print('sklearn' in sys.modules, 'scipy' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert out.split() == ["False", "False"]
+    assert out.split() == ["False", "False"]  # the cascade with its encoder included
 
 
 def test_the_spacy_form_is_a_spacy_pipeline_component(shipped):
@@ -309,10 +310,12 @@ def test_the_shipped_card_lists_every_weight_file_with_its_hash():
 
     card = json.loads((ROOT / "models" / "stance" / "card.json").read_text())
     shipped = ROOT / "models" / "stance"
-    files = {p.relative_to(shipped).as_posix() for p in weight_files(shipped / "spacy")} | {"model.skops"}
-    assert set(card["weights"]) == files
+    files = {p.relative_to(shipped).as_posix() for folder in ("spacy", "encoder") for p in weight_files(shipped / folder)}
+    assert set(card["weights"]) == files | {"model.skops"}
+    assert {"encoder/model.onnx", "encoder/tokenizer.json", "encoder/encoder.json"} <= files
     verify_weights(shipped / "spacy")
     verify_weights(shipped / "model.skops")
+    verify_weights(shipped / "encoder")
 
 
 @pytest.mark.parametrize("target", ["spacy/d2r_stance/weights.msgpack", "spacy/config.cfg", "model.skops"])

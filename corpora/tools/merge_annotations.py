@@ -122,6 +122,8 @@ def merge_precision(work: Path):
         ("candidates_precision_1970_1989.jsonl", ["q1", "q2"], "precision/evidence_1970_1989.jsonl"),
         # the rounds 1-8 model's rows over the same years, a fresh draw (annotators Q3, Q4)
         ("candidates_precision2_1970_1989.jsonl", ["q3", "q4"], "precision/evidence2_1970_1989.jsonl"),
+        # the cascade's rows over the same years, a fresh draw (annotators Q5, Q6)
+        ("candidates_precision3_1970_1989.jsonl", ["q5", "q6"], "precision/evidence3_1970_1989.jsonl"),
     ):
         if not (work / candidates).exists():
             continue

@@ -492,4 +492,8 @@ if __name__ == "__main__":
         "precision2_1970_1989": lambda: precision_sample(
             200, 20261212, range(25, 45), False, "candidates_precision2_1970_1989.jsonl", fresh=True
         ),
+        # the cascade's rows (linear model + fine-tuned encoder, rounds 1-8), a fresh draw again
+        "precision3_1970_1989": lambda: precision_sample(
+            200, 20261213, range(25, 45), False, "candidates_precision3_1970_1989.jsonl", fresh=True
+        ),
     }.get((sys.argv[1:] or ["main"])[0], main)()

@@ -5,12 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from pipeline.classify import LABELS
 from pipeline.classify.slots import extract_slots
 from pipeline.classify.weights import verify_weights
-from pipeline.paths import model_path
+from pipeline.errors import ModelFileError
+from pipeline.paths import encoder_path, model_path
 
 
 @dataclass
@@ -30,10 +32,43 @@ def load_model(path: str | None = None) -> Any:
     textcat trained for comparison) or a ``.skops`` estimator file.
 
     Both give ``predict_proba``, ``decide`` and ``threshold``; the folder loads
-    in a fraction of the time because it needs no scikit-learn.
+    in a fraction of the time because it needs no scikit-learn. With no
+    ``path`` the shipped model is the cascade: that folder, then the encoder in
+    ``models/stance/encoder`` for the band it cannot decide (``encoder.py``);
+    ``path="linear"`` is the folder alone.
     """
     folder = model_path(path)
     verify_weights(folder)  # before a byte of it is read as a model
+    linear = _load_linear(folder)
+    encoder = encoder_path(path)
+    if encoder is None:
+        return linear
+    from pipeline.classify.encoder import CascadeModel, StanceEncoder
+
+    _verify_encoder(encoder)
+    return CascadeModel(linear, StanceEncoder(encoder))
+
+
+def check_model(path: str | None = None) -> None:
+    """Fail fast, in one line, before any work: every model file against its card, the encoder's runtime there."""
+    verify_weights(model_path(path))
+    encoder = encoder_path(path)
+    if encoder is not None:
+        from pipeline.classify.encoder import require_runtime
+
+        _verify_encoder(encoder)
+        require_runtime()
+
+
+def _verify_encoder(folder: Path) -> None:
+    if not folder.is_dir():
+        raise ModelFileError(
+            f"the stance encoder is missing: {folder} (restore it, run 'd2r train', or pass --model linear)"
+        )
+    verify_weights(folder)
+
+
+def _load_linear(folder: Path) -> Any:
     if folder.is_dir():
         from pipeline.classify.component import load_pipeline
         from pipeline.classify.textcat import TextcatModel, is_textcat_folder
@@ -83,4 +118,4 @@ def classify(
     return out
 
 
-__all__ = ["Prediction", "classify", "load_model", "model_name"]
+__all__ = ["Prediction", "check_model", "classify", "load_model", "model_name"]

@@ -28,10 +28,8 @@ from typing import NamedTuple
 from pipeline import __version__
 from pipeline.aggregate.corrections import read_corrections
 from pipeline.classify.clauses import load_clause_model
-from pipeline.classify.weights import verify_weights
 from pipeline.ingest import doc_id_for
 from pipeline.ingest.discover import discover
-from pipeline.paths import model_path
 from pipeline.records import TABLES, Error, Task
 from pipeline.run.cache import ChunkStore, cache_key
 from pipeline.run.executor import Outcome
@@ -96,7 +94,7 @@ def run(inputs: Sequence[str | Path], options: RunOptions) -> RunSummary:
 
 
 def _run(inputs: Sequence[str | Path], options: RunOptions, out: Path) -> RunSummary:
-    from pipeline.classify.predict import load_model
+    from pipeline.classify.predict import check_model, load_model
     from pipeline.run.executor import run_dask, run_local
 
     started = time.monotonic()
@@ -108,7 +106,7 @@ def _run(inputs: Sequence[str | Path], options: RunOptions, out: Path) -> RunSum
         from pipeline.aggregate.refrain_votes import ga_refrain_votes  # pandas: only when asked for
 
         ga_votes = ga_refrain_votes(options.ga_votes)
-    verify_weights(model_path(options.model_path))  # fails fast, one line, on a missing or changed model
+    check_model(options.model_path)  # fails fast, one line, on a missing or changed model or a missing runtime
     load_clause_model()  # the clause model's weights checked too, before any work
     version = f"{__version__}|{options.engine}|{model_identity(options.model_path)}|{clause_identity()}"
     store = ChunkStore(out / ".d2r")

@@ -8,7 +8,7 @@ from typing import Any
 
 from pipeline.errors import ModelFileError
 from pipeline.files import sha256_file
-from pipeline.paths import model_path
+from pipeline.paths import encoder_path, model_path
 
 
 def content_hash(path: Path, known: dict[str, Any], current: dict[str, Any]) -> str:
@@ -32,16 +32,24 @@ def content_hash(path: Path, known: dict[str, Any], current: dict[str, Any]) -> 
 
 
 def model_identity(option: str | None) -> str:
-    """A short digest of the model a run uses: every file of a model folder, or the one file."""
+    """A short digest of the model a run uses: every file of a model folder, or the one file,
+    and the cascade's encoder files when it has one (results of the linear stage alone are another model's)."""
     path = model_path(option)
     if not path.exists():
         raise ModelFileError(f"model not found: {path} (run 'd2r train', or pass --model)")
-    if path.is_dir():  # a spaCy model folder: every file's name and content
-        digest = hashlib.sha256()
-        for item in sorted(p for p in path.rglob("*") if p.is_file()):
-            digest.update(f"{item.relative_to(path)}:{sha256_file(item)}\n".encode())
-        return digest.hexdigest()[:16]
-    return sha256_file(path)[:16]
+    identity = _folder_digest(path) if path.is_dir() else sha256_file(path)[:16]
+    encoder = encoder_path(option)
+    if encoder is not None and encoder.is_dir():
+        identity += "+" + _folder_digest(encoder)
+    return identity
+
+
+def _folder_digest(path: Path) -> str:
+    """Every file's name and content in a model folder."""
+    digest = hashlib.sha256()
+    for item in sorted(p for p in path.rglob("*") if p.is_file()):
+        digest.update(f"{item.relative_to(path)}:{sha256_file(item)}\n".encode())
+    return digest.hexdigest()[:16]
 
 
 def clause_identity() -> str:

@@ -10,13 +10,17 @@ Steps, each reproducible (fixed seeds):
    split, for comparison;
 5. fit the chosen scikit-learn model on the train split, score it on the test
    split (stance and slots), and save it with skops;
-6. write ``models/stance/card.md`` and ``card.json``.
+6. fine-tune the cascade's encoder and choose its band (``training/encoder.py``;
+   skipped by ``encoder=False``, ``d2r train --fast``, which keeps the encoder there is);
+7. write ``models/stance/card.md`` and ``card.json``.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
+import json
 import random
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -65,13 +69,19 @@ def train(
     spacy_model: bool = True,
     log: Callable[[str], None] = print,
     reviewed: list[Example] | None = None,
+    encoder: bool = True,
 ) -> dict[str, Any]:
     """Train, evaluate and save the stance models; return the model card as a dict.
 
     ``reviewed`` (from :func:`~pipeline.training.corpus.reviewed_examples`)
-    joins the train split only; the card counts it.
+    joins the train split only; the card counts it. ``encoder=False`` retrains
+    the linear stage alone and keeps the encoder folder (and its card entry) as it is.
     """
     corpus_dir = Path(corpus_dir) if corpus_dir else annotations_dir()
+    if encoder:  # before the linear stage's minutes: a missing torch is a one-line error now
+        from pipeline.training.encoder import require_torch
+
+        require_torch()
     random.seed(seed)
     np.random.seed(seed)
     corpus = load_corpus(corpus_dir)
@@ -103,13 +113,61 @@ def train(
     card = _card(corpus + list(reviewed or []), linear, textcat, baseline, slots, human, chosen, seed)
     card["data"]["reviewed"] = len(reviewed or [])  # reviewers' decisions in the train split
     _save(models_dir, linear, textcat, chosen, card, pairs(test_set))
-    card["metrics"]["running_text_precision"] = running_text_precision(linear.model, corpus_dir / "precision")
     stance = models_dir / "stance"
-    card = record_weights(card, [stance / "model.skops", stance / "spacy"], stance)  # checked on every load
+    card["metrics"]["cascade"] = _cascade(stance, train_set, test_set, linear, encoder, seed, log)
+    card["metrics"]["running_text_precision"] = running_text_precision(
+        _run_model(linear.model, stance / "encoder"), corpus_dir / "precision"
+    )
+    card = record_weights(card, [stance / "model.skops", stance / "spacy", stance / "encoder"], stance)
     write_card(stance, card)
     if textcat.model is not None:
         write_weights(models_dir / "stance-spacy")
     return card
+
+
+def _cascade(
+    stance: Path,
+    train_set: list[Example],
+    test_set: list[Example],
+    linear: _Linear,
+    encoder: bool,
+    seed: int,
+    log: Callable[[str], None],
+) -> dict[str, Any] | None:
+    """The encoder stage fine-tuned and placed in ``stance/encoder``, or the earlier one's card entry kept."""
+    folder = stance / "encoder"
+    if not encoder:
+        try:
+            earlier = json.loads((stance / "card.json").read_text(encoding="utf-8"))["metrics"].get("cascade")
+        except (OSError, ValueError, KeyError, TypeError):
+            earlier = None
+        if earlier and folder.is_dir():
+            log("  encoder: kept from the earlier training (d2r train --fast)")
+            return {**earlier, "kept_from_earlier_training": True}
+        return None
+    from pipeline.training.encoder import train_encoder
+
+    started = time.time()
+    result: dict[str, Any] = {}
+
+    def write(tmp: Path) -> None:
+        result.update(train_encoder(train_set, test_set, linear.C, linear.model, tmp, seed, log))
+
+    _replace_folder(folder, write)
+    result.pop("predictions", None)
+    result["linear_test"] = linear.test
+    result["minutes_with_export"] = round((time.time() - started) / 60, 1)
+    log(f"  cascade: test {_figures(result['test'])} (linear alone {_figures(linear.test)})")
+    return result
+
+
+def _run_model(linear: StanceClassifier, encoder: Path) -> Any:
+    """What ``d2r run`` will use: the cascade when an encoder is in place, else the linear model."""
+    if not (encoder / "encoder.json").is_file():
+        return linear
+    from pipeline.classify.encoder import CascadeModel, StanceEncoder
+
+    return CascadeModel(linear, StanceEncoder(encoder))
 
 
 def _figures(result: dict[str, Any]) -> str:
