@@ -142,7 +142,7 @@ def bench_classify() -> None:
     from pipeline.classify.cues import has_cue
 
     gated = sum(has_cue(r["text"]) for r in rows)
-    seen = getattr(model, "seen", 0)
+    seen = len(model.band_of(items, model.linear.predict_proba(items))) if hasattr(model, "band_of") else 0
     print(f"\n2. d2r classify, {len(rows):,} General Debate sentences (2021 backwards), one core")
     line(
         "d2r classify command, the cascade (JSON Lines in and out, start-up included)",

@@ -76,8 +76,9 @@ def encoder_path(option: str | Path | None) -> Path | None:
     """
     if option or os.environ.get("D2R_MODEL"):
         return None
+    from pipeline.classify.weights import listed_weights
+
     folder = models_dir() / "stance" / "encoder"
-    card = folder.parent / "card.json"
-    if folder.is_dir() or (card.is_file() and '"encoder/' in card.read_text(encoding="utf-8", errors="replace")):
+    if folder.is_dir() or any(name.startswith("encoder/") for name in listed_weights(folder.parent / "card.json")):
         return folder
     return None

@@ -336,6 +336,29 @@ def test_a_weight_file_changed_by_one_byte_is_refused(tmp_path, target):
     assert load_model(str(unchanged)) is not None  # the other model under the same card still loads
 
 
+def test_a_file_changed_after_it_was_verified_is_refused_in_the_same_process(tmp_path):
+    """Hashes are remembered per process (one read of the encoder per run), never past a change to the file."""
+    import os
+    import shutil
+
+    from pipeline.classify.weights import model_file_sha, verify_weights
+
+    copy = tmp_path / "stance"
+    shutil.copytree(ROOT / "models" / "stance", copy)
+    path = copy / "model.skops"
+    old = path.stat()
+    os.utime(path, ns=(old.st_atime_ns, old.st_mtime_ns - 10_000_000_000))  # an old file: its hash is kept
+    verify_weights(path)
+    first = model_file_sha(path)
+    data = bytearray(path.read_bytes())
+    data[100] ^= 0x01
+    path.write_bytes(bytes(data))
+    os.utime(path, ns=(old.st_atime_ns, old.st_mtime_ns - 10_000_000_000))  # the old mtime put back
+    assert model_file_sha(path) != first  # the change time moved, so it is hashed again
+    with pytest.raises(ModelFileError, match="SHA-256 differs"):
+        verify_weights(path)
+
+
 def test_a_weight_file_listed_but_missing_is_refused(tmp_path):
     import shutil
 

@@ -116,18 +116,24 @@ class CascadeModel:
         meta = dict(getattr(linear, "meta_", {}) or {})
         meta["name"] = f"{meta.get('name', 'stance')}+encoder"
         self.meta_ = meta
-        self.seen = 0  # sentences the encoder has scored, for the benchmark's share
 
     def predict_proba(self, X: Iterable[Any]) -> np.ndarray:
         items = as_items(X)
         proba = self.linear.predict_proba(items)
-        none = LABELS.index("none")
-        seen = [i for i, item in enumerate(items) if 1.0 - proba[i, none] >= self.band and has_cue(item[0])]
+        seen = self.band_of(items, proba)
         if seen:
             encoded = self.encoder.predict_proba([items[i] for i in seen])
             proba[seen] = self.weight * encoded + (1.0 - self.weight) * proba[seen]
-            self.seen += len(seen)
         return proba
+
+    def band_of(self, items: list[Any], linear_proba: np.ndarray) -> list[int]:
+        """The positions the encoder scores: past the cue gate, with at least ``band`` non-``none`` probability.
+
+        Public so that a benchmark can report the share the encoder sees without
+        the model keeping a count (it is cached and shared between calls).
+        """
+        none = LABELS.index("none")
+        return [i for i, item in enumerate(items) if 1.0 - linear_proba[i, none] >= self.band and has_cue(item[0])]
 
     def decide(self, proba: np.ndarray, threshold: float) -> np.ndarray:
         return decide(proba, threshold)

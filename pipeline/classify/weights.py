@@ -7,11 +7,16 @@ the card's ``weights`` maps each file, relative to the card's folder, to its
 SHA-256. ``d2r train`` writes it; anything loaded without a matching entry is
 refused, because a researcher cites what the model said and must be able to
 say which model said it.
+
+A file is hashed once per process while its size, times and inode stay the
+same (``model_file_sha``): a run checks the model, keys its cache by it and
+loads it, and each of those would otherwise read the 23 MB encoder again.
 """
 
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +24,30 @@ from pipeline.errors import ModelFileError
 from pipeline.files import atomic_write_text, sha256_file
 
 CARD = "card.json"
+_HASHES: dict[tuple[str, int, int, int, int, int], str] = {}
+
+
+def model_file_sha(path: Path) -> str:
+    """The SHA-256 of a model file, computed again whenever its size, mtime, ctime, inode or device change."""
+    stat = Path(path).stat()
+    key = (str(Path(path).resolve()), stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino, stat.st_dev)
+    if key in _HASHES:
+        return _HASHES[key]
+    sha = sha256_file(path)
+    # File times are coarse (a few ms): a file changed within a tick of being hashed could keep its key,
+    # so, as git does with "racily clean" files, only a file unchanged for two seconds is remembered.
+    if time.time_ns() - max(stat.st_mtime_ns, stat.st_ctime_ns) > 2_000_000_000:
+        _HASHES[key] = sha
+    return sha
+
+
+def listed_weights(card: Path) -> dict[str, str]:
+    """The card's ``weights`` (file relative to the card's folder -> SHA-256); empty if unreadable."""
+    try:
+        listed = json.loads(Path(card).read_text(encoding="utf-8")).get("weights") or {}
+    except (OSError, ValueError, AttributeError):
+        return {}
+    return dict(listed) if isinstance(listed, dict) else {}
 
 
 def card_path(model: Path) -> Path:
@@ -39,7 +68,7 @@ def weight_files(model: Path) -> list[Path]:
 
 def weight_hashes(model: Path, base: Path) -> dict[str, str]:
     """Path relative to ``base`` (the card's folder) -> SHA-256, for every file of ``model``."""
-    return {p.relative_to(base).as_posix(): sha256_file(p) for p in weight_files(model)}
+    return {p.relative_to(base).as_posix(): model_file_sha(p) for p in weight_files(model)}
 
 
 def record_weights(card: dict[str, Any], models: list[Path], base: Path) -> dict[str, Any]:
@@ -69,17 +98,14 @@ def verify_weights(model: Path) -> None:
     if not model.exists():
         raise ModelFileError(f"model not found: {model} (run 'd2r train', or pass --model)")
     path = card_path(model)
-    try:
-        listed = json.loads(path.read_text(encoding="utf-8")).get("weights") or {}
-    except (OSError, ValueError, AttributeError):
-        listed = {}
+    listed = listed_weights(path)
     if not listed:
         raise ModelFileError(f"{model}: no model card lists its weight files' SHA-256 ({path}; run 'd2r train')")
     for file in weight_files(model):
         name = file.relative_to(path.parent).as_posix()
         if name not in listed:
             raise ModelFileError(f"{file}: not listed in the model card {path}; refusing an unverified model file")
-        if sha256_file(file) != listed[name]:
+        if model_file_sha(file) != listed[name]:
             raise ModelFileError(f"{file}: SHA-256 differs from the model card {path}; refusing a changed model file")
     prefix = model.relative_to(path.parent).as_posix() if model != path.parent else ""
     for name in listed:

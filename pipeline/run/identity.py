@@ -6,6 +6,7 @@ import hashlib
 from pathlib import Path
 from typing import Any
 
+from pipeline.classify.weights import model_file_sha
 from pipeline.errors import ModelFileError
 from pipeline.files import sha256_file
 from pipeline.paths import encoder_path, model_path
@@ -37,7 +38,7 @@ def model_identity(option: str | None) -> str:
     path = model_path(option)
     if not path.exists():
         raise ModelFileError(f"model not found: {path} (run 'd2r train', or pass --model)")
-    identity = _folder_digest(path) if path.is_dir() else sha256_file(path)[:16]
+    identity = _folder_digest(path) if path.is_dir() else model_file_sha(path)[:16]
     encoder = encoder_path(option)
     if encoder is not None and encoder.is_dir():
         identity += "+" + _folder_digest(encoder)
@@ -48,7 +49,7 @@ def _folder_digest(path: Path) -> str:
     """Every file's name and content in a model folder."""
     digest = hashlib.sha256()
     for item in sorted(p for p in path.rglob("*") if p.is_file()):
-        digest.update(f"{item.relative_to(path)}:{sha256_file(item)}\n".encode())
+        digest.update(f"{item.relative_to(path)}:{model_file_sha(item)}\n".encode())
     return digest.hexdigest()[:16]
 
 
@@ -57,4 +58,4 @@ def clause_identity() -> str:
     from pipeline.classify.clauses import clause_model_path
 
     path = clause_model_path()
-    return sha256_file(path)[:16] if path.exists() else "rules"
+    return model_file_sha(path)[:16] if path.exists() else "rules"

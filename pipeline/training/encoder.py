@@ -396,9 +396,10 @@ def place_encoder(
     model = CascadeModel(linear, runtime)
     test_items = pairs(list(test))
     gold = [e.stance for e in test]
+    seen = len(model.band_of(test_items, linear.predict_proba(test_items)))
     started = time.time()
     predicted = [str(s) for s in model.predict(test_items)]
-    rate = model.seen / max(time.time() - started, 1e-9)
+    rate = seen / max(time.time() - started, 1e-9)
     alone = np.zeros((len(test_items), len(LABELS)))
     alone[:, LABELS.index("none")] = 1.0
     test_gated = gated_mask(test_items)
@@ -411,7 +412,7 @@ def place_encoder(
         "cascade": cascade,
         "test": scores(gold, predicted),
         "encoder_alone": scores(gold, [str(s) for s in decide(alone, cascade["threshold"])]),
-        "share_seen": model.seen / max(1, len(test_items)),
+        "share_seen": seen / max(1, len(test_items)),
         "sentences_per_second": round(rate, 1),
         "predictions": predicted,
     }
