@@ -62,10 +62,13 @@ def main(work: Path, only: str | None = None):
         "candidates_round6.jsonl",
         "candidates_round7.jsonl",
         "candidates_round8.jsonl",
+        "candidates_round9.jsonl",
     ):
-        if (ROOT / name).exists():  # the candidate files were working files, not kept in the repository
-            for row in load(ROOT / name):
-                strata[row["id"]] = row["stratum"]
+        # the candidate files were working files, not kept in the repository: beside the labels or here
+        for path in (ROOT / name, work / name):
+            if path.exists():
+                for row in load(path):
+                    strata[row["id"]] = row["stratum"]
     # Rounds already merged carry their stratum; a second labelling takes it from the first.
     first = {r["id"]: r["stratum"] for path in ROOT.glob("d2r_round*.jsonl") for r in load(path)}
     plan = [
@@ -79,6 +82,8 @@ def main(work: Path, only: str | None = None):
         # not finish by the deadline contributes the sentences it did label.
         ("d2r_round7.jsonl", [f"r7a{i}" for i in range(1, 19)]),
         ("d2r_round8.jsonl", [f"r8a{i}" for i in range(1, 16)]),
+        # Round 9: the cascade's own rows in running text (train-split speeches only).
+        ("d2r_round9.jsonl", ["r9a1"] + [f"r9a{i}" for i in range(7, 14)]),
         ("agreement/second_round1.jsonl", ["b"]),
         ("agreement/second_round2.jsonl", ["r2b"]),
         # The whole test split labelled again by annotators (C1-C8) who never saw the first labels.
@@ -124,6 +129,8 @@ def merge_precision(work: Path):
         ("candidates_precision2_1970_1989.jsonl", ["q3", "q4"], "precision/evidence2_1970_1989.jsonl"),
         # the cascade's rows over the same years, a fresh draw (annotators Q5, Q6)
         ("candidates_precision3_1970_1989.jsonl", ["q5", "q6"], "precision/evidence3_1970_1989.jsonl"),
+        # the cascade retrained with round 9, a fresh draw (annotators Q7-Q10)
+        ("candidates_precision4_1970_1989.jsonl", ["q7", "q8", "q9", "q10"], "precision/evidence4_1970_1989.jsonl"),
     ):
         if not (work / candidates).exists():
             continue
