@@ -120,6 +120,16 @@ def precision_ids(out_dir):
     return {json.loads(line)["id"] for path in (out_dir / "precision").glob("*.jsonl") for line in open(path)}
 
 
+def model_rows(model, pool):
+    """The rows of ``pool`` the model labels not ``none``, each with its label in ``predicted`` (scored 20,000 at a time)."""
+    labels = []
+    for start in range(0, len(pool), 20000):
+        batch = pool[start : start + 20000]
+        proba = model.predict_proba([(r["text"], to_iso3(r["speaker"]) or r["speaker"], r["context"]) for r in batch])
+        labels += [str(x) for x in model.decide(proba, model.threshold)]
+    return [dict(r, predicted=label) for r, label in zip(pool, labels) if label != "none"]
+
+
 def write_rows(path, rows):
     with open(path, "w", encoding="utf-8") as fh:
         for row in rows:
@@ -457,17 +467,11 @@ def round_nine(n=1800, seed=20261214):
     seen = labelled_ids(out_dir) | precision_ids(out_dir)
     sessions = [*range(1, 25), *range(45, 77)]
     pool = [
-        dict(r, stratum="cascade_row")
-        for r in candidates(EVERY, "cascade_row", seen, sessions, True)
+        r for r in candidates(EVERY, "cascade_row", seen, sessions, True)
         if split_of(r["speech"]) == "train" and has_cue(r["text"])
     ]
     model = load_model()
-    labels = []
-    for start in range(0, len(pool), 20000):
-        batch = pool[start : start + 20000]
-        proba = model.predict_proba([(r["text"], to_iso3(r["speaker"]) or r["speaker"], r["context"]) for r in batch])
-        labels += [str(x) for x in model.decide(proba, model.threshold)]
-    flagged = [dict(r, predicted=label) for r, label in zip(pool, labels) if label != "none"]
+    flagged = model_rows(model, pool)
     rare = [r for r in flagged if r["predicted"] in ("deny", "admit")]
     common = [r for r in flagged if r["predicted"] not in ("deny", "admit")]
     chosen = rare + rng.sample(common, max(0, min(len(common), n - len(rare))))
@@ -500,12 +504,7 @@ def precision_sample(
         seen |= precision_ids(out_dir)
     model = load_model()
     pool = candidates(EVERY, "predicted", seen, sessions, security_council)
-    labels = []
-    for start in range(0, len(pool), 20000):
-        batch = pool[start : start + 20000]
-        proba = model.predict_proba([(r["text"], to_iso3(r["speaker"]) or r["speaker"], r["context"]) for r in batch])
-        labels += [str(x) for x in model.decide(proba, model.threshold)]
-    flagged = [dict(r, predicted=label) for r, label in zip(pool, labels) if label != "none"]
+    flagged = model_rows(model, pool)
     print("sentences", len(pool), "predicted not none", len(flagged), dict(Counter(r["predicted"] for r in flagged)))
     chosen = rng.sample(flagged, min(n, len(flagged)))
     (out_dir / "precision").mkdir(exist_ok=True)
