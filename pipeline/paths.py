@@ -10,6 +10,7 @@ read here and nowhere else.
 
 from __future__ import annotations
 
+import json
 import os
 from importlib import resources
 from pathlib import Path
@@ -67,6 +68,15 @@ def model_path(option: str | Path | None) -> Path:
     return Path(option) if option else default_model_path()
 
 
+def listed_weights(card: Path) -> dict[str, str]:
+    """The card's ``weights`` (file relative to the card's folder -> SHA-256); empty if unreadable."""
+    try:
+        listed = json.loads(Path(card).read_text(encoding="utf-8")).get("weights") or {}
+    except (OSError, ValueError, AttributeError):
+        return {}
+    return dict(listed) if isinstance(listed, dict) else {}
+
+
 def encoder_path(option: str | Path | None) -> Path | None:
     """The cascade's encoder folder when a command runs the shipped model (no ``--model``, no ``D2R_MODEL``).
 
@@ -76,8 +86,6 @@ def encoder_path(option: str | Path | None) -> Path | None:
     """
     if option or os.environ.get("D2R_MODEL"):
         return None
-    from pipeline.classify.weights import listed_weights
-
     folder = models_dir() / "stance" / "encoder"
     if folder.is_dir() or any(name.startswith("encoder/") for name in listed_weights(folder.parent / "card.json")):
         return folder

@@ -22,6 +22,7 @@ from typing import Any
 
 from pipeline.errors import ModelFileError
 from pipeline.files import atomic_write_text, sha256_file
+from pipeline.paths import listed_weights
 
 CARD = "card.json"
 _HASHES: dict[tuple[str, int, int, int, int, int], str] = {}
@@ -39,15 +40,6 @@ def model_file_sha(path: Path) -> str:
     if time.time_ns() - max(stat.st_mtime_ns, stat.st_ctime_ns) > 2_000_000_000:
         _HASHES[key] = sha
     return sha
-
-
-def listed_weights(card: Path) -> dict[str, str]:
-    """The card's ``weights`` (file relative to the card's folder -> SHA-256); empty if unreadable."""
-    try:
-        listed = json.loads(Path(card).read_text(encoding="utf-8")).get("weights") or {}
-    except (OSError, ValueError, AttributeError):
-        return {}
-    return dict(listed) if isinstance(listed, dict) else {}
 
 
 def card_path(model: Path) -> Path:
