@@ -336,27 +336,36 @@ def test_a_weight_file_changed_by_one_byte_is_refused(tmp_path, target):
     assert load_model(str(unchanged)) is not None  # the other model under the same card still loads
 
 
-def test_a_file_changed_after_it_was_verified_is_refused_in_the_same_process(tmp_path):
+def test_a_file_changed_after_it_was_verified_is_refused_in_the_same_process(tmp_path, monkeypatch):
     """Hashes are remembered per process (one read of the encoder per run), never past a change to the file."""
-    import os
     import shutil
+    import time
 
-    from pipeline.classify.weights import model_file_sha, verify_weights
+    from pipeline.classify import weights
 
     copy = tmp_path / "stance"
     shutil.copytree(ROOT / "models" / "stance", copy)
     path = copy / "model.skops"
-    old = path.stat()
-    os.utime(path, ns=(old.st_atime_ns, old.st_mtime_ns - 10_000_000_000))  # an old file: its hash is kept
-    verify_weights(path)
-    first = model_file_sha(path)
+    hashed = []
+    real_sha = weights.sha256_file
+    monkeypatch.setattr(weights, "sha256_file", lambda p: hashed.append(p) or real_sha(p))
+    clock = time.time_ns
+    monkeypatch.setattr(weights.time, "time_ns", lambda: clock() + 10_000_000_000)  # the copy looks old
+    weights.verify_weights(path)
+    first = weights.model_file_sha(path)
+    assert len(hashed) == 1  # remembered: the second call read nothing
     data = bytearray(path.read_bytes())
     data[100] ^= 0x01
     path.write_bytes(bytes(data))
-    os.utime(path, ns=(old.st_atime_ns, old.st_mtime_ns - 10_000_000_000))  # the old mtime put back
-    assert model_file_sha(path) != first  # the change time moved, so it is hashed again
+    assert weights.model_file_sha(path) != first and len(hashed) == 2  # its times moved: read again
     with pytest.raises(ModelFileError, match="SHA-256 differs"):
-        verify_weights(path)
+        weights.verify_weights(path)
+    monkeypatch.setattr(weights.time, "time_ns", clock)
+    before = len(hashed)
+    path.write_bytes(bytes(data))
+    weights.model_file_sha(path)
+    weights.model_file_sha(path)
+    assert len(hashed) == before + 2  # a file changed within two seconds is read every time, never remembered
 
 
 def test_a_weight_file_listed_but_missing_is_refused(tmp_path):

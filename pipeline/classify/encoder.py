@@ -49,6 +49,15 @@ def require_runtime() -> None:
         raise ModelFileError(f"the stance encoder needs onnxruntime and tokenizers: {_INSTALL}") from None
 
 
+def in_band(linear_proba: np.ndarray, gated: np.ndarray, band: float) -> np.ndarray:
+    """Where the encoder scores: past the cue gate, with at least ``band`` non-``none`` linear probability.
+
+    The one statement of the band, for the run (``CascadeModel.band_of``) and
+    for choosing it in training, so the card's share and the run's agree.
+    """
+    return np.asarray(gated, dtype=bool) & (1.0 - linear_proba[:, LABELS.index("none")] >= band)
+
+
 class StanceEncoder:
     """The fine-tuned encoder as an ONNX Runtime session: five stance probabilities per sentence."""
 
@@ -126,14 +135,15 @@ class CascadeModel:
             proba[seen] = self.weight * encoded + (1.0 - self.weight) * proba[seen]
         return proba
 
-    def band_of(self, items: list[Any], linear_proba: np.ndarray) -> list[int]:
+    def band_of(self, items: Iterable[Any], linear_proba: np.ndarray) -> list[int]:
         """The positions the encoder scores: past the cue gate, with at least ``band`` non-``none`` probability.
 
         Public so that a benchmark can report the share the encoder sees without
         the model keeping a count (it is cached and shared between calls).
         """
-        none = LABELS.index("none")
-        return [i for i, item in enumerate(items) if 1.0 - linear_proba[i, none] >= self.band and has_cue(item[0])]
+        items = as_items(items)
+        gated = np.array([has_cue(item[0]) for item in items], dtype=bool)
+        return [int(i) for i in np.flatnonzero(in_band(linear_proba, gated, self.band))]
 
     def decide(self, proba: np.ndarray, threshold: float) -> np.ndarray:
         return decide(proba, threshold)

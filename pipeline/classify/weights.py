@@ -30,6 +30,7 @@ _HASHES: dict[tuple[str, int, int, int, int, int], str] = {}
 
 def model_file_sha(path: Path) -> str:
     """The SHA-256 of a model file, computed again whenever its size, mtime, ctime, inode or device change."""
+    now = time.time_ns()  # read before the stat, so a change during the hash is never older than it
     stat = Path(path).stat()
     key = (str(Path(path).resolve()), stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino, stat.st_dev)
     if key in _HASHES:
@@ -37,7 +38,7 @@ def model_file_sha(path: Path) -> str:
     sha = sha256_file(path)
     # File times are coarse (a few ms): a file changed within a tick of being hashed could keep its key,
     # so, as git does with "racily clean" files, only a file unchanged for two seconds is remembered.
-    if time.time_ns() - max(stat.st_mtime_ns, stat.st_ctime_ns) > 2_000_000_000:
+    if now - max(stat.st_mtime_ns, stat.st_ctime_ns) > 2_000_000_000:
         _HASHES[key] = sha
     return sha
 

@@ -37,7 +37,7 @@ import numpy as np
 
 from pipeline.classify import LABELS, decide
 from pipeline.classify.cues import has_cue
-from pipeline.classify.encoder import ENCODER_SETTINGS, MODEL_FILE, TOKENIZER_FILE, encoder_pair
+from pipeline.classify.encoder import ENCODER_SETTINGS, MODEL_FILE, TOKENIZER_FILE, encoder_pair, in_band
 from pipeline.errors import ModelFileError
 from pipeline.training.crossval import pairs
 from pipeline.training.evaluate import scores
@@ -259,10 +259,9 @@ def choose_cascade(gold: Sequence[str], linear: np.ndarray, encoded: np.ndarray,
     ``weight * encoder + (1 - weight) * linear``. Ties go to the narrower band
     (fewer sentences for the slow stage), then the smaller weight.
     """
-    none = LABELS.index("none")
     results = []
     for band in BANDS:
-        seen = gated & (1.0 - linear[:, none] >= band)
+        seen = in_band(linear, gated, band)
         for weight in WEIGHTS:
             blended = np.where(seen[:, None], weight * encoded + (1 - weight) * linear, linear)
             for threshold in THRESHOLDS:
