@@ -277,3 +277,17 @@ def test_a_file_name_is_part_of_the_document(tmp_path):
     d2r("run", inputs, "--out", out, "-q")
     evidence = pd.read_csv(out / "evidence.csv", keep_default_na=False)
     assert sorted(evidence["speaker_iso3"]) == ["DEU", "USA"]
+
+
+def test_the_report_quotes_the_least_precise_sample_that_still_fits_the_model():
+    """The shipped cascade keeps the linear stage's rows, so the linear stage's sample still agrees
+    with it (64%) while a draw of the cascade's own rows says less; the report must say the less."""
+    import json
+
+    from pipeline.aggregate.report import _precision_note
+
+    samples = json.loads((ROOT / "models" / "stance" / "card.json").read_text())["metrics"]["running_text_precision"]
+    shares = sorted({s["share"] for s in samples["samples"] if not s["stale"]})
+    assert len(shares) >= 2, "the card should hold more than one current sample"
+    note = _precision_note()
+    assert f"{min(shares):.0%} of its rows" in note and f"{max(shares):.0%} of its rows" not in note

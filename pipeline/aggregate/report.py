@@ -219,8 +219,10 @@ def _precision_note() -> str:
     try:
         card = json.loads((default_model_path().parent / "card.json").read_text(encoding="utf-8"))
         samples = card["metrics"]["running_text_precision"]["samples"]
-        sample = next(s for s in samples if not s.get("stale"))
-    except (OSError, ValueError, KeyError, TypeError, StopIteration):
+        # A sample still agreeing with the model may have been drawn from a narrower model's rows
+        # (the linear stage's, which the cascade keeps), so the lowest share is the one quoted.
+        sample = min((s for s in samples if not s.get("stale")), key=lambda s: s["share"])
+    except (OSError, ValueError, KeyError, TypeError):
         return (
             "<p class=\"note\">Stances are a model's reading, not a finding: this model's precision in running text\n"
             "has not been measured (see its card). Read the sentence before citing it.</p>"
