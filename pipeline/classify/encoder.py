@@ -49,13 +49,14 @@ def require_runtime() -> None:
         raise ModelFileError(f"the stance encoder needs onnxruntime and tokenizers: {_INSTALL}") from None
 
 
-def in_band(linear_proba: np.ndarray, gated: np.ndarray, band: float) -> np.ndarray:
-    """Where the encoder scores: past the cue gate, with at least ``band`` non-``none`` linear probability.
+def in_band(linear_proba: np.ndarray, band: float) -> np.ndarray:
+    """Which sentences the linear model gives at least ``band`` of non-``none`` probability.
 
     The one statement of the band, for the run (``CascadeModel.band_of``) and
-    for choosing it in training, so the card's share and the run's agree.
+    for choosing it in training, so the card's share and the run's agree; the
+    encoder scores those of them that also pass the cue gate.
     """
-    return np.asarray(gated, dtype=bool) & (1.0 - linear_proba[:, LABELS.index("none")] >= band)
+    return 1.0 - linear_proba[:, LABELS.index("none")] >= band
 
 
 class StanceEncoder:
@@ -142,8 +143,8 @@ class CascadeModel:
         the model keeping a count (it is cached and shared between calls).
         """
         items = as_items(items)
-        gated = np.array([has_cue(item[0]) for item in items], dtype=bool)
-        return [int(i) for i in np.flatnonzero(in_band(linear_proba, gated, self.band))]
+        # the band first: the cue gate's regular expression runs only on the few sentences in it
+        return [int(i) for i in np.flatnonzero(in_band(linear_proba, self.band)) if has_cue(items[i][0])]
 
     def decide(self, proba: np.ndarray, threshold: float) -> np.ndarray:
         return decide(proba, threshold)

@@ -261,7 +261,7 @@ def choose_cascade(gold: Sequence[str], linear: np.ndarray, encoded: np.ndarray,
     """
     results = []
     for band in BANDS:
-        seen = in_band(linear, gated, band)
+        seen = gated & in_band(linear, band)
         for weight in WEIGHTS:
             blended = np.where(seen[:, None], weight * encoded + (1 - weight) * linear, linear)
             for threshold in THRESHOLDS:
