@@ -37,6 +37,7 @@ class Example:
     slots: dict = field(default_factory=dict)
     speech: str = ""
     split: str = ""
+    synthetic: bool = False  # written by an annotator from a real train sentence; never scored
 
     @classmethod
     def from_json(cls, row: dict) -> Example:
@@ -84,6 +85,33 @@ def load_corpus(root: str | Path | None = None) -> list[Example]:
             if ex.stance:
                 examples[ex.id] = ex  # a later file (e.g. from d2r annotate) overrides an earlier label
     return [examples[k] for k in sorted(examples)]
+
+
+def synthetic_examples(corpus: list[Example], root: str | Path | None = None) -> list[Example]:
+    """The annotators' paraphrases under ``annotations/synthetic/``, each placed in its source's speech.
+
+    A row names the real sentence it was written from (``source_id``) and takes
+    that sentence's speaker, context and speech, so grouped folds keep it with
+    its source. A row is kept only when its second annotator's blind label
+    (``checked``) is the writer's ``stance``. Rows whose source is not a train
+    sentence are refused: a paraphrase of a test sentence would leak the test
+    split into training.
+    """
+    folder = (Path(root) if root else annotations_dir()) / "synthetic"
+    sources = {e.id: e for e in corpus}
+    out = []
+    for path in sorted(folder.glob("*.jsonl")):
+        for n, row in enumerate(read_jsonl(path), 1):
+            if row.get("checked") != row.get("stance"):
+                continue  # the two annotators read it differently: not a clean example of either label
+            source = sources.get(str(row.get("source_id", "")))
+            if source is None or source.split == "test":
+                why = "is not in the corpus" if source is None else "is a test sentence"
+                raise ValueError(f"{path}:{n}: its source {row.get('source_id')!r} {why}")
+            ex = Example.from_json({**row, "speaker": source.speaker, "context": source.context})
+            ex.speech, ex.split, ex.synthetic = source.speech, "train", True
+            out.append(ex)
+    return out
 
 
 def split_of(speech: str) -> str:

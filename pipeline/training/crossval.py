@@ -47,6 +47,8 @@ def _out_of_fold(
 
     ``fit_predict(train_part, held_out)`` returns the held-out part's scores in
     ``LABELS`` order; the folds are the same for every model given the same seed.
+    Synthetic rows sit in their source's speech, so they go with it into a fold,
+    but only real sentences are held out and scored.
     """
     y = np.array([e.stance for e in train])
     splitter = StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=seed)
@@ -54,6 +56,7 @@ def _out_of_fold(
     for fold, (tr, te) in enumerate(splitter.split(np.zeros(len(y)), y, [e.speech for e in train]), 1):
         if log:
             log(f"  fold {fold} of {folds} ...")
+        te = np.array([i for i in te if not train[i].synthetic], dtype=int)  # paraphrases train, never score
         proba.append(fit_predict([train[i] for i in tr], [train[i] for i in te]))
         gold += list(y[te])
     return gold, np.vstack(proba)

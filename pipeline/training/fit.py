@@ -21,6 +21,7 @@ import datetime as _dt
 import json
 import random
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,7 +38,7 @@ from pipeline.classify.textcat import TextcatModel
 from pipeline.classify.weights import record_weights, write_weights
 from pipeline.paths import annotations_dir
 from pipeline.training.card import data_counts, running_text_precision, versions, write_card
-from pipeline.training.corpus import Example, load_corpus, load_examples
+from pipeline.training.corpus import Example, load_corpus, load_examples, synthetic_examples
 from pipeline.training.crossval import cross_validate, cross_validate_textcat, fit_textcat, pairs, speaker_of
 from pipeline.training.evaluate import agreement, scores, slot_accuracy
 
@@ -85,11 +86,15 @@ def train(
     random.seed(seed)
     np.random.seed(seed)
     corpus = load_corpus(corpus_dir)
-    train_set = [e for e in corpus if e.split != "test"] + list(reviewed or [])
+    synthetic = synthetic_examples(corpus, corpus_dir)  # train split only, with their sources' speeches
+    train_set = [e for e in corpus if e.split != "test"] + list(reviewed or []) + synthetic
     test_set = [e for e in corpus if e.split == "test"]
     if not train_set or not test_set:
         raise ValueError(f"{corpus_dir}: the corpus needs both train and test sentences")
-    log(f"corpus: {len(corpus)} sentences ({len(train_set)} train, {len(test_set)} test)")
+    log(
+        f"corpus: {len(corpus)} sentences ({len(train_set) - len(synthetic)} train, {len(test_set)} test)"
+        f" and {len(synthetic)} annotators' paraphrases in the train split"
+    )
 
     gold = [e.stance for e in test_set]
     baseline = scores(gold, [baseline_stance(e.text, speaker_of(e)) for e in test_set])
@@ -112,6 +117,7 @@ def train(
 
     card = _card(corpus + list(reviewed or []), linear, textcat, baseline, slots, human, chosen, seed)
     card["data"]["reviewed"] = len(reviewed or [])  # reviewers' decisions in the train split
+    card["data"]["synthetic"] = dict(Counter(e.stance for e in synthetic))  # paraphrases, train split only
     _save(models_dir, linear, textcat, chosen, card, pairs(test_set))
     stance = models_dir / "stance"
     card["metrics"]["cascade"] = _cascade(stance, train_set, test_set, linear, encoder, seed, log)
