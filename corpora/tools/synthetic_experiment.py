@@ -9,7 +9,10 @@ with its source), and kept only when a second annotator, who saw neither the
 writer's label nor the source, gave it the same label.
 
 Measured here: the linear model (the shipped C and the card's thresholds) on
-the same speech-grouped 5 folds as ``d2r train``, scored on the REAL held-out
+the speech-grouped 5 folds ``d2r train`` drew over the real train sentences
+(the same folds with and without the paraphrases, which is why this does not
+call ``crossval._out_of_fold``: its folds are drawn over whatever it is given),
+scored on the REAL held-out
 sentences only, trained with and without the synthetic rows of the train folds'
 speeches; then fitted on the whole train split with and without them and
 scored once on the test split (real sentences only, as always).

@@ -306,7 +306,7 @@ def development_split(train: Sequence[Any], seed: int = 0) -> tuple[list[Any], l
     splitter = StratifiedGroupKFold(n_splits=5, shuffle=True, random_state=seed)
     part, held_out = next(splitter.split(np.zeros(len(y)), y, [e.speech for e in train]))
     # band and threshold are chosen on real sentences only; paraphrases only train
-    return [train[i] for i in part], [train[i] for i in held_out if not getattr(train[i], "synthetic", False)]
+    return [train[i] for i in part], [train[i] for i in held_out if not train[i].synthetic]
 
 
 def train_encoder(
